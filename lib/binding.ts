@@ -1,0 +1,169 @@
+// Loads the native addon, starts this environment's backend, and routes the batches of
+// completions it delivers to the Socket and Server objects that own each handle id.
+//
+// Backend choice: OVERLAPPED_BACKEND names one ('io_uring', 'iocp'); otherwise the platform's
+// default is used. The answer is fixed for the life of the environment and reported as
+// `backend` by the package.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The raw native interface (native/addon.cc). Failures are negative errno-style numbers. */
+export interface NativeBinding {
+  init(
+    onBatch: (events: Int32Array, buffers: Buffer[]) => void,
+    backend: string,
+    recvBufferSize: number,
+    recvBufferCount: number,
+  ): string | number;
+  listen(
+    family: 4 | 6,
+    address: string,
+    port: number,
+    backlog: number,
+    ipv6Only: boolean,
+    reusePort: boolean,
+  ): number;
+  connect(family: 4 | 6, address: string, port: number, localAddress: string, localPort: number): number;
+  readStart(id: number): number;
+  readStop(id: number): number;
+  write(id: number, chunks: Uint8Array[]): number;
+  shutdown(id: number): number;
+  close(id: number): number;
+  setNoDelay(id: number, on: boolean): number;
+  setKeepAlive(id: number, on: boolean, delaySecs: number): number;
+  setRef(id: number, ref: boolean): number;
+  address(id: number, peer: boolean): [4 | 6, string, number] | number;
+  stats(): NativeStats;
+}
+
+export interface NativeStats {
+  poolBytes: number;
+  poolBuffers: number;
+  buffersInUse: number;
+  buffersInUsePeak: number;
+  socketsWaitingForBuffers: number;
+  bufferWaits: number;
+  socketsOpen: number;
+  listenersOpen: number;
+  acceptErrors: number;
+  acceptsPaused: number;
+  bytesInFlight: number;
+  bytesInFlightPeak: number;
+}
+
+/** Event kinds; the numbers are native/core/backend.h's EventKind. */
+export const enum EventKind {
+  Accept = 1,
+  Connect = 2,
+  Data = 3,
+  Eof = 4,
+  ReadError = 5,
+  Write = 6,
+  Close = 7,
+}
+
+/** What owns a native handle id and receives its events. */
+export interface HandleOwner {
+  _onEvent(kind: EventKind, result: number, data: Buffer | undefined): void;
+}
+
+function findPackageRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg) && fs.existsSync(path.join(dir, 'binding.gyp'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(start, '..', '..');
+    dir = parent;
+  }
+}
+
+function load(): NativeBinding {
+  const root = findPackageRoot(__dirname);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+  try {
+    return nodeGypBuild(root) as NativeBinding;
+  } catch (e) {
+    const tried = [
+      path.join(root, 'build', 'Release', 'overlapped.node'),
+      path.join(root, 'build', 'Debug', 'overlapped.node'),
+      path.join(root, 'prebuilds', `${process.platform}-${process.arch}`),
+    ];
+    const err = new Error(
+      `overlapped: could not load the native addon for ${process.platform}-${process.arch} ` +
+        `(node ${process.version}). Looked in:\n  ${tried.join('\n  ')}\n` +
+        `Build it with \`npm rebuild overlapped\` (needs python3, make and a C++ compiler). ` +
+        `Cause: ${(e as Error).message}`,
+    );
+    (err as Error & { code: string }).code = 'ERR_OVERLAPPED_ADDON_LOAD';
+    (err as Error & { cause: unknown }).cause = e;
+    throw err;
+  }
+}
+
+export const native: NativeBinding = load();
+
+const handles = new Map<number, HandleOwner>();
+
+export function registerHandle(id: number, owner: HandleOwner): void {
+  handles.set(id, owner);
+}
+
+function rethrow(err: unknown): never {
+  throw err;
+}
+
+// One call per batch of completions. A throw from a user's listener must not cut the batch
+// short (the rest would be lost), so it is re-thrown on its own, as an uncaught exception,
+// once the batch is through.
+function onBatch(events: Int32Array, buffers: Buffer[]): void {
+  for (let i = 0; i < events.length; i += 4) {
+    const kind = events[i] as EventKind;
+    const id = events[i + 1];
+    const owner = handles.get(id);
+    if (owner === undefined) continue;
+    if (kind === EventKind.Close) handles.delete(id);
+    try {
+      owner._onEvent(kind, events[i + 2], kind === EventKind.Data ? buffers[events[i + 3]] : undefined);
+    } catch (err) {
+      process.nextTick(rethrow, err);
+    }
+  }
+}
+
+function defaultBackend(): string {
+  return process.platform === 'win32' ? 'iocp' : 'io_uring';
+}
+
+function intFromEnv(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  return n;
+}
+
+function start(): string {
+  const requested = process.env.OVERLAPPED_BACKEND || defaultBackend();
+  const r = native.init(
+    onBatch,
+    requested,
+    intFromEnv('OVERLAPPED_RECV_BUFFER_SIZE', 16 * 1024),
+    intFromEnv('OVERLAPPED_RECV_BUFFER_COUNT', 256),
+  );
+  if (typeof r === 'string') return r;
+  const { errnoName } = require('./errors') as typeof import('./errors');
+  const err = new Error(
+    `overlapped: the ${requested} backend could not start here (${errnoName(r)}). ` +
+      (requested === 'io_uring'
+        ? 'io_uring needs Linux 6.0 or newer and may be disabled by seccomp or ' +
+          'the kernel.io_uring_disabled sysctl.'
+        : ''),
+  );
+  Object.assign(err, { code: 'ERR_OVERLAPPED_BACKEND', errno: r });
+  throw err;
+}
+
+/** The backend in use in this environment: 'io_uring' (Linux) or 'iocp' (Windows). */
+export const backendName: string = start();

@@ -1,0 +1,160 @@
+// Errors shaped like node:net's, so code written against node:net can branch on `code`,
+// `errno` and `syscall` unchanged. System errors carry libuv-style negative errno values (the
+// native side reports those on every platform), named with util.getSystemErrorName().
+import * as util from 'node:util';
+
+/** A system error as node:net raises it: `connect ECONNREFUSED 127.0.0.1:80`. */
+export interface SystemError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  address?: string;
+  port?: number;
+}
+
+let errorMap: Map<number, [string, string]> | undefined;
+function describe(errno: number): [string, string] {
+  errorMap ??= util.getSystemErrorMap();
+  return errorMap.get(errno) ?? [`Unknown system error ${errno}`, `unknown error ${errno}`];
+}
+
+/** The name of a native error code, e.g. -111 -> 'ECONNREFUSED' on Linux. */
+export function errnoName(errno: number): string {
+  return describe(errno)[0];
+}
+
+/** `syscall CODE` (node's errnoException). */
+export function errnoException(errno: number, syscall: string, original?: string): SystemError {
+  const code = errnoName(errno);
+  const message = original ? `${syscall} ${code} ${original}` : `${syscall} ${code}`;
+  const err = new Error(message) as SystemError;
+  err.errno = errno;
+  err.code = code;
+  err.syscall = syscall;
+  Error.captureStackTrace(err, errnoException);
+  return err;
+}
+
+/** `connect ECONNREFUSED 127.0.0.1:80` (node's exceptionWithHostPort). */
+export function exceptionWithHostPort(
+  errno: number,
+  syscall: string,
+  address: string,
+  port?: number,
+): SystemError {
+  const details = port !== undefined && port > 0 ? `${address}:${port}` : address;
+  const err = errnoException(errno, syscall, details);
+  err.address = address;
+  if (port !== undefined && port > 0) err.port = port;
+  Error.captureStackTrace(err, exceptionWithHostPort);
+  return err;
+}
+
+/** `listen EADDRINUSE: address already in use :::8080` (node's uvExceptionWithHostPort). */
+export function uvExceptionWithHostPort(
+  errno: number,
+  syscall: string,
+  address: string,
+  port: number,
+): SystemError {
+  const [code, uvmsg] = describe(errno);
+  const err = new Error(`${syscall} ${code}: ${uvmsg} ${address}:${port}`) as SystemError;
+  err.errno = errno;
+  err.code = code;
+  err.syscall = syscall;
+  err.address = address;
+  err.port = port;
+  Error.captureStackTrace(err, uvExceptionWithHostPort);
+  return err;
+}
+
+/** An error with a stable `code`, the way node's internal ERR_* errors look. */
+export class OverlappedError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+  override get name(): string {
+    return `Error [${this.code}]`;
+  }
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return `function ${(value as { name?: string }).name ?? ''}`;
+  if (typeof value === 'object') {
+    const ctor = (value as object).constructor?.name;
+    return ctor ? `an instance of ${ctor}` : util.inspect(value, { depth: -1 });
+  }
+  let shown = util.inspect(value);
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return `type ${typeof value} (${shown})`;
+}
+
+function coded<E extends Error>(err: E, code: string): E & { code: string } {
+  Object.defineProperty(err, 'code', { value: code, enumerable: true, writable: true });
+  const ctorName = err.constructor.name;
+  // node shows the code in the name: "TypeError [ERR_INVALID_ARG_TYPE]: ..."
+  err.stack = err.stack?.replace(/^\w+/, `${ctorName} [${code}]`);
+  return err as E & { code: string };
+}
+
+export function ERR_INVALID_ARG_TYPE(name: string, expected: string, actual: unknown): TypeError {
+  return coded(
+    new TypeError(`The "${name}" argument must be ${expected}. Received ${typeName(actual)}`),
+    'ERR_INVALID_ARG_TYPE',
+  );
+}
+
+export function ERR_INVALID_ARG_VALUE(name: string, value: unknown, reason = 'is invalid'): TypeError {
+  return coded(
+    new TypeError(`The argument '${name}' ${reason}. Received ${util.inspect(value)}`),
+    'ERR_INVALID_ARG_VALUE',
+  );
+}
+
+export function ERR_OUT_OF_RANGE(name: string, range: string, actual: unknown): RangeError {
+  return coded(
+    new RangeError(
+      `The value of "${name}" is out of range. It must be ${range}. Received ${util.inspect(actual)}`,
+    ),
+    'ERR_OUT_OF_RANGE',
+  );
+}
+
+export function ERR_SOCKET_BAD_PORT(name: string, port: unknown, allowZero: boolean): RangeError {
+  const op = allowZero ? '>=' : '>';
+  return coded(
+    new RangeError(`${name} should be ${op} 0 and < 65536. Received ${typeName(port)}.`),
+    'ERR_SOCKET_BAD_PORT',
+  );
+}
+
+export function ERR_SERVER_ALREADY_LISTEN(): Error {
+  return coded(
+    new Error('Listen method has been called more than once without closing.'),
+    'ERR_SERVER_ALREADY_LISTEN',
+  );
+}
+
+export function ERR_SERVER_NOT_RUNNING(): Error {
+  return coded(new Error('Server is not running.'), 'ERR_SERVER_NOT_RUNNING');
+}
+
+export function ERR_SOCKET_CLOSED(): Error {
+  return coded(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');
+}
+
+export function ERR_SOCKET_CONNECTION_TIMEOUT(): Error {
+  return coded(new Error('Socket connection timeout'), 'ERR_SOCKET_CONNECTION_TIMEOUT');
+}
+
+/** Something node:net does that overlapped does not (yet): IPC paths, handles, fds. */
+export function ERR_OVERLAPPED_UNSUPPORTED(what: string): Error {
+  return coded(
+    new Error(`overlapped does not support ${what}; use node:net for it`),
+    'ERR_OVERLAPPED_UNSUPPORTED',
+  );
+}

@@ -1,0 +1,270 @@
+// Server: a listening native handle whose accepts become Sockets, with node:net's listen()
+// overloads, events ('listening', 'connection', 'close', 'error', 'drop') and close semantics
+// ('close' once the listener is gone and every connection has closed).
+import * as dns from 'node:dns';
+import { EventEmitter } from 'node:events';
+import * as netUtil from 'node:net';
+
+import { EventKind, native, registerHandle, type HandleOwner } from './binding';
+import {
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
+  ERR_OVERLAPPED_UNSUPPORTED,
+  ERR_SERVER_ALREADY_LISTEN,
+  ERR_SERVER_NOT_RUNNING,
+  errnoName,
+  uvExceptionWithHostPort,
+} from './errors';
+import { kAcceptedHandle, Socket, validatePort, type SocketConstructorOpts } from './socket';
+
+/** Options for createServer(), as node:net's. */
+export interface ServerOpts {
+  /** When false (default), accepted sockets end their writable side when the peer ends. */
+  allowHalfOpen?: boolean;
+  /** Accepted sockets start paused (no 'data' until resume()). Default false. */
+  pauseOnConnect?: boolean;
+  /** TCP_NODELAY on accepted sockets. Default false. */
+  noDelay?: boolean;
+  /** SO_KEEPALIVE on accepted sockets. Default false. */
+  keepAlive?: boolean;
+  /** Keep-alive initial delay in ms. Default 0. */
+  keepAliveInitialDelay?: number;
+  /** High water mark of accepted sockets, in bytes. */
+  highWaterMark?: number;
+}
+
+/** Options for server.listen(options), as node:net's. */
+export interface ListenOptions {
+  port?: number | string;
+  host?: string;
+  backlog?: number;
+  /** Listen on IPv6 only (no IPv4-mapped addresses) when host is an IPv6 address or '::'. */
+  ipv6Only?: boolean;
+  /** SO_REUSEPORT: several listeners share the port (Linux). */
+  reusePort?: boolean;
+  /** Accepted for compatibility; there is no cluster to share with. */
+  exclusive?: boolean;
+  /** Closes the server when the signal aborts. */
+  signal?: AbortSignal;
+  /** Not supported: IPC. */
+  path?: string;
+}
+
+export class Server extends EventEmitter implements HandleOwner {
+  /** Connections beyond this are closed as soon as they are accepted ('drop' is emitted). */
+  maxConnections: number | undefined = undefined;
+
+  private _handle = 0;
+  private _listening = false;
+  private _closing = false;
+  private _connections = 0;
+  private _address: netUtil.AddressInfo | undefined = undefined;
+  private _opts: ServerOpts;
+  private _refed = true;
+
+  constructor(connectionListener?: (socket: Socket) => void);
+  constructor(options?: ServerOpts, connectionListener?: (socket: Socket) => void);
+  constructor(options?: unknown, connectionListener?: unknown) {
+    super();
+    if (typeof options === 'function') {
+      connectionListener = options;
+      options = {};
+    } else if (options === undefined || options === null) {
+      options = {};
+    } else if (typeof options !== 'object') {
+      throw ERR_INVALID_ARG_TYPE('options', 'of type object', options);
+    }
+    this._opts = { ...(options as ServerOpts) };
+    if (connectionListener !== undefined) {
+      if (typeof connectionListener !== 'function')
+        throw ERR_INVALID_ARG_TYPE('connectionListener', 'of type function', connectionListener);
+      this.on('connection', connectionListener as (s: Socket) => void);
+    }
+  }
+
+  get listening(): boolean {
+    return this._listening;
+  }
+
+  // ---- listen -------------------------------------------------------------------------------
+
+  listen(port?: number | string, hostname?: string, backlog?: number, listeningListener?: () => void): this;
+  listen(port?: number | string, hostname?: string, listeningListener?: () => void): this;
+  listen(port?: number | string, backlog?: number, listeningListener?: () => void): this;
+  listen(port?: number | string, listeningListener?: () => void): this;
+  listen(options: ListenOptions, listeningListener?: () => void): this;
+  listen(...args: unknown[]): this {
+    const cb = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
+    let opts: ListenOptions;
+    const first = args[0];
+    if (first !== null && typeof first === 'object') {
+      opts = { ...(first as ListenOptions) };
+      if ('path' in opts && opts.path !== undefined) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
+      if ('fd' in opts || '_handle' in opts || 'handle' in opts)
+        throw ERR_OVERLAPPED_UNSUPPORTED('listening on an existing handle or fd');
+    } else if (typeof first === 'string' && first !== '' && Number.isNaN(Number(first))) {
+      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
+    } else {
+      opts = { port: first as number | undefined };
+      if (typeof args[1] === 'string') {
+        opts.host = args[1];
+        if (typeof args[2] === 'number') opts.backlog = args[2];
+      } else if (typeof args[1] === 'number') {
+        opts.backlog = args[1];
+      }
+    }
+    if (this._listening || this._handle !== 0) throw ERR_SERVER_ALREADY_LISTEN();
+
+    const port = opts.port === undefined || opts.port === null ? 0 : validatePort(opts.port, 'options.port');
+    const backlog = opts.backlog ?? 511;
+    if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0)
+      throw ERR_INVALID_ARG_VALUE('options.backlog', backlog);
+    if (opts.host !== undefined && typeof opts.host !== 'string')
+      throw ERR_INVALID_ARG_TYPE('options.host', 'of type string', opts.host);
+    if (cb) this.once('listening', cb);
+    if (opts.signal) {
+      const signal = opts.signal;
+      if (signal.aborted) {
+        process.nextTick(() => this.close());
+        return this;
+      }
+      signal.addEventListener('abort', () => this.close(), { once: true });
+    }
+    this._closing = false;
+    const ipv6Only = !!opts.ipv6Only;
+    const reusePort = !!opts.reusePort;
+
+    if (!opts.host) {
+      // As node:net: the IPv6 any-address (dual stack), or IPv4's where IPv6 is unavailable.
+      let r = native.listen(6, '::', port, backlog, ipv6Only, reusePort);
+      if (r < 0 && errnoName(r) === 'EAFNOSUPPORT') r = native.listen(4, '0.0.0.0', port, backlog, false, reusePort);
+      this._finishListen(r, r < 0 ? '::' : '', port);
+      return this;
+    }
+    const host = opts.host;
+    const family = netUtil.isIP(host);
+    if (family !== 0) {
+      this._finishListen(native.listen(family as 4 | 6, host, port, backlog, ipv6Only, reusePort), host, port);
+      return this;
+    }
+    dns.lookup(host, (err, address, fam) => {
+      if (err) {
+        this.emit('error', err);
+        return;
+      }
+      if (this._closing) return;
+      this._finishListen(native.listen(fam as 4 | 6, address, port, backlog, ipv6Only, reusePort), address, port);
+    });
+    return this;
+  }
+
+  private _finishListen(r: number, address: string, port: number): void {
+    if (r < 0) {
+      const err = uvExceptionWithHostPort(r, 'listen', address, port);
+      process.nextTick(() => this.emit('error', err));
+      return;
+    }
+    this._handle = r;
+    registerHandle(r, this);
+    if (!this._refed) native.setRef(r, false);
+    this._listening = true;
+    const a = native.address(r, false);
+    this._address = typeof a === 'number' ? undefined : { address: a[1], family: `IPv${a[0]}`, port: a[2] };
+    process.nextTick(() => {
+      if (this._listening) this.emit('listening');
+    });
+  }
+
+  // ---- accept -------------------------------------------------------------------------------
+
+  /** @internal */
+  _onEvent(kind: EventKind, result: number): void {
+    if (kind === EventKind.Accept) {
+      if (result < 0) return; // transient accept failures are retried natively (see stats())
+      this._onConnection(result);
+    } else if (kind === EventKind.Close) {
+      this._handle = 0;
+      this._emitCloseIfDrained();
+    }
+  }
+
+  private _onConnection(id: number): void {
+    const opts: SocketConstructorOpts & { [kAcceptedHandle]: number } = {
+      allowHalfOpen: this._opts.allowHalfOpen,
+      noDelay: this._opts.noDelay,
+      keepAlive: this._opts.keepAlive,
+      keepAliveInitialDelay: this._opts.keepAliveInitialDelay,
+      highWaterMark: this._opts.highWaterMark,
+      [kAcceptedHandle]: id,
+    };
+    if (this.maxConnections !== undefined && this._connections >= this.maxConnections) {
+      const socket = new Socket(opts);
+      const data = { localAddress: socket.localAddress, localPort: socket.localPort,
+        localFamily: socket.localFamily, remoteAddress: socket.remoteAddress,
+        remotePort: socket.remotePort, remoteFamily: socket.remoteFamily };
+      socket.destroy();
+      this.emit('drop', data);
+      return;
+    }
+    const socket = new Socket(opts);
+    socket.server = this;
+    this._connections++;
+    socket.once('close', () => {
+      this._connections--;
+      if (this._closing) this._emitCloseIfDrained();
+    });
+    if (this._opts.pauseOnConnect) socket.pause();
+    this.emit('connection', socket);
+  }
+
+  // ---- close --------------------------------------------------------------------------------
+
+  /** Stops accepting; 'close' follows once every connection has closed. */
+  close(callback?: (err?: Error) => void): this {
+    if (callback !== undefined) {
+      if (typeof callback !== 'function') throw ERR_INVALID_ARG_TYPE('callback', 'of type function', callback);
+      if (!this._listening) this.once('close', () => callback(ERR_SERVER_NOT_RUNNING()));
+      else this.once('close', callback);
+    }
+    const wasListening = this._listening;
+    this._listening = false;
+    this._closing = true;
+    if (this._handle !== 0) native.close(this._handle); // 'close' waits for the handle's kClose
+    else if (!wasListening || this._connections === 0) this._emitCloseIfDrained();
+    return this;
+  }
+
+  private _emitCloseIfDrained(): void {
+    if (this._handle !== 0 || this._connections > 0) return;
+    this._closing = false;
+    process.nextTick(() => this.emit('close'));
+  }
+
+  /** Node ≥ 20: `await using server = ...` closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this._listening) return;
+    await new Promise<void>((resolve, reject) => this.close((err) => (err ? reject(err) : resolve())));
+  }
+
+  address(): netUtil.AddressInfo | null {
+    return this._listening ? (this._address ?? null) : null;
+  }
+
+  getConnections(cb: (err: Error | null, count: number) => void): this {
+    if (typeof cb !== 'function') throw ERR_INVALID_ARG_TYPE('callback', 'of type function', cb);
+    process.nextTick(cb, null, this._connections);
+    return this;
+  }
+
+  ref(): this {
+    this._refed = true;
+    if (this._handle !== 0) native.setRef(this._handle, true);
+    return this;
+  }
+
+  unref(): this {
+    this._refed = false;
+    if (this._handle !== 0) native.setRef(this._handle, false);
+    return this;
+  }
+}

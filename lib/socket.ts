@@ -1,0 +1,531 @@
+// Socket: a real stream.Duplex over a native handle, behaving like node:net's Socket so that
+// node:http, node:tls and pipe() work on it. The Duplex's own write buffer is the per-socket
+// queue: while one native write is in flight, later writes gather there and go out together
+// as one gathered send through _writev. Reading follows the stream's demand: _read() starts
+// native reads and a push() that returns false stops them.
+import * as dns from 'node:dns';
+import { Duplex } from 'node:stream';
+import * as netUtil from 'node:net';
+
+import { EventKind, native, registerHandle, type HandleOwner } from './binding';
+import {
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
+  ERR_OUT_OF_RANGE,
+  ERR_OVERLAPPED_UNSUPPORTED,
+  ERR_SOCKET_BAD_PORT,
+  ERR_SOCKET_CLOSED,
+  errnoException,
+  errnoName,
+  exceptionWithHostPort,
+} from './errors';
+
+/** Options for `new Socket()`, as node:net's. */
+export interface SocketConstructorOpts {
+  /** When false (default), the socket ends its writable side when the peer ends. */
+  allowHalfOpen?: boolean;
+  /** Readable/writable high water mark in bytes. */
+  highWaterMark?: number;
+  readableHighWaterMark?: number;
+  writableHighWaterMark?: number;
+  /** Disables Nagle's algorithm once connected. Default false. */
+  noDelay?: boolean;
+  /** Enables TCP keep-alive once connected. Default false. */
+  keepAlive?: boolean;
+  /** Idle time before the first keep-alive probe, in milliseconds. Default 0 (system's). */
+  keepAliveInitialDelay?: number;
+  /** Destroys the socket when the signal aborts. */
+  signal?: AbortSignal;
+  /** Not supported (node:net wraps an existing fd). */
+  fd?: number;
+}
+
+/** Options for `socket.connect()` and `net.connect()`, as node:net's TCP options. */
+export interface TcpSocketConnectOpts {
+  /** Port to connect to. Required. */
+  port: number | string;
+  /** Host name or address. Default 'localhost'. */
+  host?: string;
+  /** Local address to bind before connecting. */
+  localAddress?: string;
+  /** Local port to bind before connecting. */
+  localPort?: number;
+  /** IP family to resolve host to: 0 (either), 4 or 6. */
+  family?: number;
+  /** Passed to dns.lookup(). */
+  hints?: number;
+  /** Replaces dns.lookup(). */
+  lookup?: typeof dns.lookup;
+  /** Sets a timeout (ms) as socket.setTimeout() would. */
+  timeout?: number;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+}
+
+export type SocketReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed';
+
+/** @internal a handle id handed over by Server for an accepted connection */
+export const kAcceptedHandle = Symbol('overlapped.acceptedHandle');
+
+type WriteCallback = (error?: Error | null) => void;
+
+export class Socket extends Duplex implements HandleOwner {
+  /** True while a connect is in progress. */
+  connecting = false;
+  /** Bytes received. */
+  bytesRead = 0;
+  /** The Server that accepted this socket, if any. */
+  server: unknown = null;
+  /** The timeout set by setTimeout(), in ms, or undefined. */
+  timeout: number | undefined = undefined;
+
+  /** @internal native handle id, 0 when none */
+  _handle = 0;
+  private _reading = false;
+  private _readWanted = false;
+  private _writeCb: WriteCallback | undefined = undefined;
+  private _pendingWrite: { chunks: Buffer[]; cb: WriteCallback } | undefined = undefined;
+  private _bytesDispatched = 0;
+  private _noDelay = false;
+  private _keepAlive: [boolean, number] | undefined = undefined;
+  private _refed = true;
+  private _timer: NodeJS.Timeout | undefined = undefined;
+  private _peer: [4 | 6, string, number] | undefined = undefined;
+  private _hadError = false;
+  private _closeCb: (() => void) | undefined = undefined;
+  private _host: string | undefined = undefined;
+
+  constructor(options: SocketConstructorOpts = {}) {
+    if (options === null || typeof options !== 'object')
+      throw ERR_INVALID_ARG_TYPE('options', 'of type object', options);
+    if (options.fd !== undefined) throw ERR_OVERLAPPED_UNSUPPORTED('wrapping an existing fd');
+    super({
+      allowHalfOpen: options.allowHalfOpen ?? false,
+      highWaterMark: options.highWaterMark,
+      readableHighWaterMark: options.readableHighWaterMark,
+      writableHighWaterMark: options.writableHighWaterMark,
+      emitClose: false, // 'close' carries hadError and comes once the native handle is gone
+      autoDestroy: true,
+      decodeStrings: true,
+      signal: options.signal,
+    });
+    if (options.noDelay) this._noDelay = true;
+    if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
+    const accepted = (options as { [kAcceptedHandle]?: number })[kAcceptedHandle];
+    if (accepted !== undefined) this._attach(accepted);
+  }
+
+  // ---- handle plumbing ----------------------------------------------------------------------
+
+  /** @internal */
+  _attach(id: number): void {
+    this._handle = id;
+    registerHandle(id, this);
+    if (this._noDelay) native.setNoDelay(id, true);
+    if (this._keepAlive) native.setKeepAlive(id, true, Math.floor(this._keepAlive[1] / 1000));
+    if (!this._refed) native.setRef(id, false);
+  }
+
+  /** @internal */
+  _onEvent(kind: EventKind, result: number, data: Buffer | undefined): void {
+    switch (kind) {
+      case EventKind.Data:
+        this.bytesRead += result;
+        this._touch();
+        if (!this.push(data)) this._stopReading();
+        break;
+      case EventKind.Eof:
+        this._reading = false;
+        this.push(null);
+        break;
+      case EventKind.ReadError:
+        this._reading = false;
+        this.destroy(errnoException(result, 'read'));
+        break;
+      case EventKind.Write: {
+        const cb = this._writeCb;
+        this._writeCb = undefined;
+        this._touch();
+        if (cb) cb(result < 0 ? errnoException(result, 'write') : null);
+        break;
+      }
+      case EventKind.Connect:
+        this._afterConnect(result);
+        break;
+      case EventKind.Close: {
+        this._handle = 0;
+        const cb = this._closeCb;
+        this._closeCb = undefined;
+        if (cb) cb();
+        break;
+      }
+    }
+  }
+
+  // ---- reading ------------------------------------------------------------------------------
+
+  override _read(): void {
+    if (this.connecting || this._handle === 0) {
+      this._readWanted = true; // the stream asked before the connection was up
+      return;
+    }
+    this._startReading();
+  }
+
+  private _startReading(): void {
+    if (this._reading || this._handle === 0) return;
+    const r = native.readStart(this._handle);
+    if (r < 0) {
+      this.destroy(errnoException(r, 'read'));
+      return;
+    }
+    this._reading = true;
+  }
+
+  private _stopReading(): void {
+    if (!this._reading) return;
+    this._reading = false;
+    if (this._handle !== 0) native.readStop(this._handle);
+  }
+
+  // ---- writing ------------------------------------------------------------------------------
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
+    this._send([chunk], cb);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: WriteCallback): void {
+    const bufs = new Array<Buffer>(chunks.length);
+    for (let i = 0; i < chunks.length; i++) bufs[i] = chunks[i].chunk;
+    this._send(bufs, cb);
+  }
+
+  private _send(chunks: Buffer[], cb: WriteCallback): void {
+    if (this.connecting) {
+      this._pendingWrite = { chunks, cb };
+      return;
+    }
+    if (this._handle === 0) {
+      cb(ERR_SOCKET_CLOSED());
+      return;
+    }
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    if (total === 0) {
+      cb(null);
+      return;
+    }
+    const r = native.write(this._handle, chunks);
+    if (r < 0) {
+      cb(errnoException(r, 'write'));
+      return;
+    }
+    this._bytesDispatched += total;
+    this._writeCb = cb;
+    this._touch();
+  }
+
+  override _final(cb: WriteCallback): void {
+    if (this.connecting) {
+      this.once('connect', () => this._final(cb));
+      return;
+    }
+    if (this._handle === 0) {
+      cb(null);
+      return;
+    }
+    const r = native.shutdown(this._handle);
+    // As node: a peer already gone (ENOTCONN) is not a failure of end().
+    if (r < 0 && errnoName(r) !== 'ENOTCONN') cb(errnoException(r, 'shutdown'));
+    else cb(null);
+  }
+
+  /** Bytes sent, counting those handed to the kernel and those still queued. */
+  get bytesWritten(): number {
+    let pending = 0;
+    if (this._pendingWrite) for (const c of this._pendingWrite.chunks) pending += c.length;
+    return this._bytesDispatched + pending + this.writableLength;
+  }
+
+  // ---- teardown -----------------------------------------------------------------------------
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    this._clearTimer();
+    this.connecting = false;
+    this._hadError = err != null;
+    const pending = this._pendingWrite;
+    this._pendingWrite = undefined;
+    if (pending) pending.cb(err ?? ERR_SOCKET_CLOSED());
+    if (this._handle !== 0) {
+      const id = this._handle;
+      this._reading = false;
+      this._closeCb = () => this._emitClose();
+      native.close(id);
+    } else {
+      process.nextTick(() => this._emitClose());
+    }
+    cb(err);
+  }
+
+  private _emitClose(): void {
+    this.emit('close', this._hadError);
+  }
+
+  /** Closes the connection at once, discarding unsent data (node: an RST when data is queued). */
+  resetAndDestroy(): this {
+    return this.destroy();
+  }
+
+  // ---- connect ------------------------------------------------------------------------------
+
+  connect(options: TcpSocketConnectOpts, connectionListener?: () => void): this;
+  connect(port: number | string, host?: string, connectionListener?: () => void): this;
+  connect(port: number | string, connectionListener?: () => void): this;
+  connect(...args: unknown[]): this {
+    const [options, cb] = normalizeConnectArgs(args);
+    if (this.destroyed) {
+      // node:net re-initialises a destroyed socket; we refuse clearly instead.
+      throw ERR_SOCKET_CLOSED();
+    }
+    if (this.connecting || this._handle !== 0) {
+      throw ERR_INVALID_ARG_VALUE('socket', 'connected', 'is already connected or connecting');
+    }
+    if (typeof cb === 'function') this.once('connect', cb);
+    if (options.noDelay !== undefined) this._noDelay = !!options.noDelay;
+    if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
+    if (options.timeout !== undefined) this.setTimeout(options.timeout);
+    this.connecting = true;
+    lookupAndConnect(this, options);
+    return this;
+  }
+
+  /** @internal */
+  _connectTo(address: string, family: 4 | 6, port: number, localAddress?: string, localPort?: number): void {
+    if (!this.connecting || this.destroyed) return;
+    this._host = address;
+    const id = native.connect(family, address, port, localAddress ?? '', localPort ?? 0);
+    if (id < 0) {
+      this.destroy(exceptionWithHostPort(id, 'connect', address, port));
+      return;
+    }
+    this._attach(id);
+    this._peer = undefined;
+    this._connectPort = port;
+  }
+  private _connectPort = 0;
+
+  private _afterConnect(result: number): void {
+    if (!this.connecting) return;
+    if (result < 0) {
+      this.destroy(exceptionWithHostPort(result, 'connect', this._host ?? '', this._connectPort));
+      return;
+    }
+    this.connecting = false;
+    this._touch();
+    const pending = this._pendingWrite;
+    this._pendingWrite = undefined;
+    if (pending) this._send(pending.chunks, pending.cb);
+    this.emit('connect');
+    this.emit('ready');
+    if (this._readWanted) {
+      this._readWanted = false;
+      this._startReading();
+    }
+  }
+
+  // ---- options ------------------------------------------------------------------------------
+
+  setNoDelay(noDelay = true): this {
+    this._noDelay = !!noDelay;
+    if (this._handle !== 0) native.setNoDelay(this._handle, this._noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    if (typeof initialDelay !== 'number' || !(initialDelay >= 0))
+      throw ERR_OUT_OF_RANGE('initialDelay', '>= 0', initialDelay);
+    this._keepAlive = [!!enable, initialDelay];
+    if (this._handle !== 0) native.setKeepAlive(this._handle, !!enable, Math.floor(initialDelay / 1000));
+    return this;
+  }
+
+  /** Emits 'timeout' after `timeout` ms of inactivity (0 disables), as node:net. */
+  setTimeout(timeout: number, callback?: () => void): this {
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)
+      throw ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', timeout);
+    if (callback !== undefined && typeof callback !== 'function')
+      throw ERR_INVALID_ARG_TYPE('callback', 'of type function', callback);
+    this._clearTimer();
+    this.timeout = timeout;
+    if (timeout === 0) {
+      if (callback) this.removeListener('timeout', callback);
+      return this;
+    }
+    this._timer = setTimeout(() => this._onTimeout(), timeout);
+    this._timer.unref();
+    if (callback) this.once('timeout', callback);
+    return this;
+  }
+
+  private _onTimeout(): void {
+    this._timer = undefined;
+    this.emit('timeout');
+  }
+
+  private _touch(): void {
+    if (this._timer) this._timer.refresh();
+  }
+
+  private _clearTimer(): void {
+    if (this._timer) clearTimeout(this._timer);
+    this._timer = undefined;
+  }
+
+  ref(): this {
+    this._refed = true;
+    if (this._handle !== 0) native.setRef(this._handle, true);
+    return this;
+  }
+
+  unref(): this {
+    this._refed = false;
+    if (this._handle !== 0) native.setRef(this._handle, false);
+    return this;
+  }
+
+  // ---- addresses ----------------------------------------------------------------------------
+
+  private _peerAddress(): [4 | 6, string, number] | undefined {
+    if (this._peer === undefined && this._handle !== 0 && !this.connecting) {
+      const a = native.address(this._handle, true);
+      if (typeof a !== 'number') this._peer = a;
+    }
+    return this._peer;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this._peerAddress()?.[1];
+  }
+  get remotePort(): number | undefined {
+    return this._peerAddress()?.[2];
+  }
+  get remoteFamily(): string | undefined {
+    const a = this._peerAddress();
+    return a ? `IPv${a[0]}` : undefined;
+  }
+
+  /** { address, family, port } of the local end, or {} when not bound (as node:net). */
+  address(): netUtil.AddressInfo | Record<string, never> {
+    if (this._handle === 0) return {};
+    const a = native.address(this._handle, false);
+    if (typeof a === 'number') return {};
+    return { address: a[1], family: `IPv${a[0]}`, port: a[2] };
+  }
+  get localAddress(): string | undefined {
+    return (this.address() as netUtil.AddressInfo).address;
+  }
+  get localPort(): number | undefined {
+    return (this.address() as netUtil.AddressInfo).port;
+  }
+  get localFamily(): string | undefined {
+    return (this.address() as netUtil.AddressInfo).family;
+  }
+
+  /** True before the socket is connected (node ≥ 18). */
+  get pending(): boolean {
+    return this._handle === 0 || this.connecting;
+  }
+
+  get readyState(): SocketReadyState {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable && !this.writable) return 'readOnly';
+    if (!this.readable && this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  /** Bytes queued for writing (node's deprecated alias of writableLength). */
+  get bufferSize(): number {
+    return this.writableLength;
+  }
+}
+
+// ---- argument handling, as node:net's normalizeArgs -------------------------------------------
+
+type ConnectArgs = [TcpSocketConnectOpts, (() => void) | undefined];
+
+function isPipeName(s: unknown): boolean {
+  return typeof s === 'string' && Number.isNaN(Number(s));
+}
+
+export function normalizeConnectArgs(args: unknown[]): ConnectArgs {
+  if (args.length === 0) throw ERR_INVALID_ARG_TYPE('options', 'an object, a port or a path', undefined);
+  const last = args[args.length - 1];
+  const cb = typeof last === 'function' ? (last as () => void) : undefined;
+  const first = args[0];
+  let options: TcpSocketConnectOpts;
+  if (first !== null && typeof first === 'object') {
+    options = { ...(first as TcpSocketConnectOpts) };
+    if ((first as { path?: unknown }).path !== undefined)
+      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
+  } else if (isPipeName(first)) {
+    throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
+  } else {
+    options = { port: first as number };
+    if (args.length > 1 && typeof args[1] === 'string') options.host = args[1];
+  }
+  return [options, cb];
+}
+
+export function validatePort(port: unknown, name = 'Port', allowZero = true): number {
+  if (
+    (typeof port !== 'number' && typeof port !== 'string') ||
+    (typeof port === 'string' && port.trim().length === 0) ||
+    +port !== +port >>> 0 ||
+    +port > 0xffff ||
+    (+port === 0 && !allowZero)
+  ) {
+    throw ERR_SOCKET_BAD_PORT(name, port, allowZero);
+  }
+  return +port | 0;
+}
+
+function lookupAndConnect(socket: Socket, options: TcpSocketConnectOpts): void {
+  const { localAddress, localPort } = options;
+  const host = options.host || 'localhost';
+  if (localAddress !== undefined && !netUtil.isIP(localAddress))
+    throw ERR_INVALID_ARG_VALUE('options.localAddress', localAddress);
+  if (localPort !== undefined && typeof localPort !== 'number')
+    throw ERR_INVALID_ARG_TYPE('options.localPort', 'of type number', localPort);
+  if (typeof options.port !== 'number' && typeof options.port !== 'string')
+    throw ERR_INVALID_ARG_TYPE('options.port', 'of type number or string', options.port);
+  const port = validatePort(options.port);
+  const family = options.family ?? 0;
+  if (family !== 0 && family !== 4 && family !== 6)
+    throw ERR_INVALID_ARG_VALUE('options.family', family, 'must be 0, 4 or 6');
+  if (options.lookup !== undefined && typeof options.lookup !== 'function')
+    throw ERR_INVALID_ARG_TYPE('options.lookup', 'of type function', options.lookup);
+
+  const ipFamily = netUtil.isIP(host);
+  if (ipFamily !== 0) {
+    // An address needs no lookup; connect on the next tick, as node:net does.
+    process.nextTick(() => socket._connectTo(host, ipFamily as 4 | 6, port, localAddress, localPort));
+    return;
+  }
+  const lookup = options.lookup ?? dns.lookup;
+  const dnsOpts: dns.LookupOneOptions = { family, hints: options.hints ?? 0 };
+  lookup(host, dnsOpts, (err, address, addrFamily) => {
+    socket.emit('lookup', err, address, addrFamily, host);
+    if (!socket.connecting) return;
+    if (err) {
+      socket.destroy(err);
+      return;
+    }
+    if (typeof address !== 'string' || !netUtil.isIP(address)) {
+      socket.destroy(ERR_INVALID_ARG_VALUE('address', address, 'is not a valid IP address'));
+      return;
+    }
+    socket._connectTo(address, netUtil.isIP(address) as 4 | 6, port, localAddress, localPort);
+  });
+}

@@ -1,0 +1,388 @@
+// Module init and the per-environment state. Each Node environment (the main thread and every
+// worker thread) gets its own backend, created by init() and torn down by an async cleanup
+// hook when the environment exits, so the addon is context-aware and worker-safe.
+//
+// The JS boundary is deliberately narrow (see lib/binding.ts for its typed mirror):
+//  * One JS callback, registered once by init(), receives completions in batches:
+//    (events: Int32Array of [kind, id, result, aux] quads, buffers: Buffer[]). Bytes received
+//    are copied out of the pool into exact-size Buffers here, consecutive chunks of one socket
+//    in a batch merged into one, so a batch costs one JS call whatever it holds.
+//  * Calls into native are small and positional; arguments were validated in TypeScript, and
+//    a wrong type here yields a TypeError, never a crash. Failures are negative error codes.
+#include <napi.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#if defined(_WIN32)
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
+#include <arpa/inet.h>
+#endif
+
+#include "core/backend.h"
+#include "core/errors.h"
+
+namespace ov {
+namespace {
+
+struct RawEvent {
+  int32_t kind, id, result, aux;
+};
+
+class EnvState final : public EventSink {
+ public:
+  explicit EnvState(napi_env env) : env_(env) {}
+  ~EnvState() override {
+    for (auto& kv : writes_) napi_delete_reference(env_, kv.second);
+  }
+
+  // --- EventSink ---
+  void Emit(EventKind kind, int32_t id, int32_t result) override {
+    events_.push_back(RawEvent{kind, id, result, 0});
+  }
+  void EmitData(int32_t id, const uint8_t* data, size_t len) override {
+    if (!events_.empty() && events_.back().kind == kData && events_.back().id == id &&
+        events_.back().result + len < (1u << 30)) {
+      // Same socket as the event before: one Buffer for both.
+      events_.back().result += static_cast<int32_t>(len);
+      chunks_.back().len += len;
+    } else {
+      chunks_.push_back(Chunk{arena_.size(), len});
+      events_.push_back(
+          RawEvent{kData, id, static_cast<int32_t>(len), static_cast<int32_t>(chunks_.size() - 1)});
+    }
+    arena_.insert(arena_.end(), data, data + len);
+  }
+  void Flush() override;
+
+  napi_env env_;
+  std::unique_ptr<Backend> backend_;
+  Napi::FunctionReference callback_;
+  std::unique_ptr<Napi::AsyncContext> async_context_;
+  napi_async_cleanup_hook_handle cleanup_handle_ = nullptr;
+  // The Buffer array of each socket's write in flight, kept alive until its kWrite event.
+  std::unordered_map<int32_t, napi_ref> writes_;
+  std::vector<Slice> slices_;  // scratch for Write()
+
+ private:
+  struct Chunk {
+    size_t off, len;
+  };
+  std::vector<RawEvent> events_;
+  std::vector<Chunk> chunks_;
+  std::vector<uint8_t> arena_;
+};
+
+void EnvState::Flush() {
+  if (events_.empty()) return;
+  Napi::Env env(env_);
+  Napi::HandleScope scope(env);
+  size_t n = events_.size();
+  Napi::Int32Array evs = Napi::Int32Array::New(env, n * 4);
+  memcpy(evs.Data(), events_.data(), n * sizeof(RawEvent));
+  Napi::Array bufs = Napi::Array::New(env, chunks_.size());
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    bufs.Set(static_cast<uint32_t>(i),
+             Napi::Buffer<uint8_t>::Copy(env, arena_.data() + chunks_[i].off, chunks_[i].len));
+  }
+  for (const RawEvent& ev : events_) {
+    if (ev.kind != kWrite) continue;
+    auto it = writes_.find(ev.id);
+    if (it != writes_.end()) {
+      napi_delete_reference(env_, it->second);
+      writes_.erase(it);
+    }
+  }
+  events_.clear();
+  chunks_.clear();
+  arena_.clear();
+  if (arena_.capacity() > (8u << 20)) arena_.shrink_to_fit();
+
+  napi_value argv[2] = {evs, bufs};
+  napi_value result;
+  napi_status st = napi_make_callback(env_, *async_context_, env.Global(), callback_.Value(), 2,
+                                      argv, &result);
+  if (st == napi_pending_exception) {
+    // We are on a bare loop callback: route the throw to process 'uncaughtException'.
+    napi_value exc;
+    napi_get_and_clear_last_exception(env_, &exc);
+    napi_fatal_exception(env_, exc);
+  }
+}
+
+EnvState* State(const Napi::CallbackInfo& info) {
+  EnvState* s = info.Env().GetInstanceData<EnvState>();
+  if (s == nullptr || !s->backend_) {
+    Napi::Error::New(info.Env(), "overlapped: binding used before init()")
+        .ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return s;
+}
+
+bool CheckArgs(const Napi::CallbackInfo& info, const char* types) {
+  // types: one letter per argument: n number, s string, b boolean, f function, a array, o object
+  for (size_t i = 0; types[i] != '\0'; ++i) {
+    Napi::Value v = info[i];
+    bool ok = false;
+    switch (types[i]) {
+      case 'n': ok = v.IsNumber(); break;
+      case 's': ok = v.IsString(); break;
+      case 'b': ok = v.IsBoolean(); break;
+      case 'f': ok = v.IsFunction(); break;
+      case 'a': ok = v.IsArray(); break;
+      case 'o': ok = v.IsObject(); break;
+    }
+    if (!ok) {
+      Napi::TypeError::New(info.Env(), "overlapped: bad argument " + std::to_string(i) +
+                                           " to native binding")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseAddress(const std::string& text, int family, uint16_t port, SockAddr* out) {
+  *out = SockAddr{};
+  out->family = family;
+  out->port = port;
+  return inet_pton(family == 6 ? AF_INET6 : AF_INET, text.c_str(), out->bytes) == 1;
+}
+
+Napi::Value FormatAddress(Napi::Env env, const SockAddr& a) {
+  char text[64] = {};
+  inet_ntop(a.family == 6 ? AF_INET6 : AF_INET, a.bytes, text, sizeof text);
+  Napi::Array r = Napi::Array::New(env, 3);
+  r.Set(0u, Napi::Number::New(env, a.family));
+  r.Set(1u, Napi::String::New(env, text));
+  r.Set(2u, Napi::Number::New(env, a.port));
+  return r;
+}
+
+// ---- teardown --------------------------------------------------------------------------------
+
+void TeardownDone(void* arg) {
+  auto* s = static_cast<EnvState*>(arg);
+  napi_async_cleanup_hook_handle h = s->cleanup_handle_;
+  s->backend_.reset();
+  s->callback_.Reset();
+  s->async_context_.reset();
+  delete s;
+  napi_remove_async_cleanup_hook(h);
+}
+
+void AsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+  auto* s = static_cast<EnvState*>(arg);
+  s->cleanup_handle_ = handle;
+  napi_set_instance_data(s->env_, nullptr, nullptr, nullptr);
+  s->backend_->Teardown(TeardownDone, s);
+}
+
+// ---- exported functions ----------------------------------------------------------------------
+
+// init(callback, backendName, recvBufferSize, recvBufferCount) -> backend name | negative error
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckArgs(info, "fsnn")) return env.Null();
+  EnvState* existing = env.GetInstanceData<EnvState>();
+  if (existing != nullptr && existing->backend_)
+    return Napi::String::New(env, existing->backend_->Name());
+
+  std::string name = info[1].As<Napi::String>();
+  Config cfg;
+  cfg.recv_buffer_size = info[2].As<Napi::Number>().Uint32Value();
+  cfg.recv_buffer_count = info[3].As<Napi::Number>().Uint32Value();
+
+  uv_loop_s* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return Napi::Number::New(env, kErrInval);
+  auto state = std::make_unique<EnvState>(env);
+  int err = kErrInval;
+#if defined(__linux__)
+  if (name == "io_uring") state->backend_ = CreateUringBackend(loop, state.get(), cfg, &err);
+#endif
+  if (!state->backend_) return Napi::Number::New(env, err);
+  state->callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+  state->async_context_ = std::make_unique<Napi::AsyncContext>(env, "overlapped");
+  EnvState* s = state.release();
+  // No finalizer: the async cleanup hook owns the state's end (it must outlive the loop's
+  // handle closes, which finish after instance data would be finalized).
+  napi_set_instance_data(env, s, nullptr, nullptr);
+  napi_add_async_cleanup_hook(env, AsyncCleanup, s, nullptr);
+  return Napi::String::New(env, s->backend_->Name());
+}
+
+// listen(family, address, port, backlog, ipv6Only, reusePort) -> id | negative error
+Napi::Value Listen(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "nsnnbb")) return info.Env().Null();
+  SockAddr addr;
+  if (!ParseAddress(info[1].As<Napi::String>(), info[0].As<Napi::Number>().Int32Value(),
+                    static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value()), &addr))
+    return Napi::Number::New(info.Env(), kErrInval);
+  ListenOptions opts;
+  opts.backlog = info[3].As<Napi::Number>().Int32Value();
+  opts.ipv6_only = info[4].As<Napi::Boolean>();
+  opts.reuse_port = info[5].As<Napi::Boolean>();
+  return Napi::Number::New(info.Env(), s->backend_->Listen(addr, opts));
+}
+
+// connect(family, address, port, localAddress, localPort) -> id | negative error
+// localAddress '' means no explicit bind.
+Napi::Value Connect(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "nsnsn")) return info.Env().Null();
+  int family = info[0].As<Napi::Number>().Int32Value();
+  SockAddr addr, local;
+  if (!ParseAddress(info[1].As<Napi::String>(), family,
+                    static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value()), &addr))
+    return Napi::Number::New(info.Env(), kErrInval);
+  std::string local_text = info[3].As<Napi::String>();
+  bool has_local = !local_text.empty();
+  if (has_local &&
+      !ParseAddress(local_text, family,
+                    static_cast<uint16_t>(info[4].As<Napi::Number>().Uint32Value()), &local))
+    return Napi::Number::New(info.Env(), kErrInval);
+  return Napi::Number::New(info.Env(),
+                           s->backend_->Connect(addr, has_local ? &local : nullptr));
+}
+
+int32_t IdArg(const Napi::CallbackInfo& info) { return info[0].As<Napi::Number>().Int32Value(); }
+
+Napi::Value ReadStart(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "n")) return info.Env().Null();
+  return Napi::Number::New(info.Env(), s->backend_->ReadStart(IdArg(info)));
+}
+
+Napi::Value ReadStop(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "n")) return info.Env().Null();
+  return Napi::Number::New(info.Env(), s->backend_->ReadStop(IdArg(info)));
+}
+
+// write(id, buffers) -> 0 | negative error. One kWrite event answers it.
+Napi::Value Write(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "na")) return info.Env().Null();
+  int32_t id = IdArg(info);
+  if (s->writes_.count(id) != 0) return Napi::Number::New(info.Env(), kErrBusy);
+  Napi::Array arr = info[1].As<Napi::Array>();
+  uint32_t n = arr.Length();
+  s->slices_.resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      Napi::TypeError::New(info.Env(), "overlapped: write() takes Uint8Array chunks")
+          .ThrowAsJavaScriptException();
+      return info.Env().Null();
+    }
+    Napi::Uint8Array b = v.As<Napi::Uint8Array>();
+    s->slices_[i] = Slice{b.Data(), b.ByteLength()};
+  }
+  int r = s->backend_->Write(id, s->slices_.data(), n);
+  if (r == 0) {
+    napi_ref ref;
+    napi_create_reference(info.Env(), arr, 1, &ref);
+    s->writes_[id] = ref;
+  }
+  return Napi::Number::New(info.Env(), r);
+}
+
+Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "n")) return info.Env().Null();
+  return Napi::Number::New(info.Env(), s->backend_->Shutdown(IdArg(info)));
+}
+
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "n")) return info.Env().Null();
+  return Napi::Number::New(info.Env(), s->backend_->Close(IdArg(info)));
+}
+
+Napi::Value SetNoDelay(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "nb")) return info.Env().Null();
+  return Napi::Number::New(info.Env(),
+                           s->backend_->SetNoDelay(IdArg(info), info[1].As<Napi::Boolean>()));
+}
+
+Napi::Value SetKeepAlive(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "nbn")) return info.Env().Null();
+  return Napi::Number::New(
+      info.Env(), s->backend_->SetKeepAlive(IdArg(info), info[1].As<Napi::Boolean>(),
+                                            info[2].As<Napi::Number>().Uint32Value()));
+}
+
+Napi::Value SetRef(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "nb")) return info.Env().Null();
+  return Napi::Number::New(info.Env(),
+                           s->backend_->SetRef(IdArg(info), info[1].As<Napi::Boolean>()));
+}
+
+// address(id, peer) -> [family, address, port] | negative error
+Napi::Value Address(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "nb")) return info.Env().Null();
+  SockAddr a;
+  int r = s->backend_->GetAddress(IdArg(info), info[1].As<Napi::Boolean>(), &a);
+  if (r != 0) return Napi::Number::New(info.Env(), r);
+  return FormatAddress(info.Env(), a);
+}
+
+Napi::Value GetStats(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr) return info.Env().Null();
+  Stats st;
+  s->backend_->GetStats(&st);
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  auto num = [&](const char* k, double v) { o.Set(k, Napi::Number::New(env, v)); };
+  num("poolBytes", static_cast<double>(st.pool_bytes));
+  num("poolBuffers", st.pool_buffers);
+  num("buffersInUse", st.buffers_in_use);
+  num("buffersInUsePeak", st.buffers_in_use_peak);
+  num("socketsWaitingForBuffers", st.sockets_waiting);
+  num("bufferWaits", static_cast<double>(st.buffer_waits));
+  num("socketsOpen", st.sockets_open);
+  num("listenersOpen", st.listeners_open);
+  num("acceptErrors", static_cast<double>(st.accept_errors));
+  num("acceptsPaused", static_cast<double>(st.accepts_paused));
+  num("bytesInFlight", static_cast<double>(st.bytes_in_flight));
+  num("bytesInFlightPeak", static_cast<double>(st.bytes_in_flight_peak));
+  return o;
+}
+
+Napi::Object ModuleInit(Napi::Env env, Napi::Object exports) {
+  exports.Set("init", Napi::Function::New(env, Init, "init"));
+  exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
+  exports.Set("connect", Napi::Function::New(env, Connect, "connect"));
+  exports.Set("readStart", Napi::Function::New(env, ReadStart, "readStart"));
+  exports.Set("readStop", Napi::Function::New(env, ReadStop, "readStop"));
+  exports.Set("write", Napi::Function::New(env, Write, "write"));
+  exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
+  exports.Set("close", Napi::Function::New(env, Close, "close"));
+  exports.Set("setNoDelay", Napi::Function::New(env, SetNoDelay, "setNoDelay"));
+  exports.Set("setKeepAlive", Napi::Function::New(env, SetKeepAlive, "setKeepAlive"));
+  exports.Set("setRef", Napi::Function::New(env, SetRef, "setRef"));
+  exports.Set("address", Napi::Function::New(env, Address, "address"));
+  exports.Set("stats", Napi::Function::New(env, GetStats, "stats"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace ov
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return ov::ModuleInit(env, exports);
+}
+
+NODE_API_MODULE(overlapped, InitModule)

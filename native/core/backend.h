@@ -1,0 +1,126 @@
+// The platform seam. Every backend (io_uring, epoll, IOCP) implements `Backend`; the addon
+// (native/addon.cc) and the rest of core talk only to this interface. The seam is shaped around
+// operations and their completions, the model of io_uring and IOCP: a readiness backend (epoll)
+// implements it by doing the syscall when the fd is ready and reporting a completion.
+//
+// Rules every backend follows (they are what keeps JS simple and the process safe):
+//  * Methods called from JS never emit events synchronously; completions are reported into the
+//    EventSink from the backend's own loop callback, then the backend calls sink->Flush() once
+//    per batch. A synchronous failure is the method's negative return value instead.
+//  * Errors are negative, libuv-style codes (-errno on Unix, UV_E* values on Windows) so that
+//    util.getSystemErrorName() names them in JS.
+//  * Every Write() is answered by exactly one kWrite event, and it comes before the kClose
+//    event of that handle; kClose is the last event a handle id ever gets.
+//  * No byte is dropped: data that arrives after ReadStop() is still reported.
+//
+// This header is platform-neutral: no <windows.h>, no io_uring, no uv.h.
+#ifndef OVERLAPPED_CORE_BACKEND_H_
+#define OVERLAPPED_CORE_BACKEND_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+struct uv_loop_s;  // opaque here: only backends include uv.h
+
+namespace ov {
+
+// A TCP endpoint, platform neutral. Backends convert to and from sockaddr_in/sockaddr_in6.
+struct SockAddr {
+  int family = 0;          // 4 or 6
+  uint8_t bytes[16] = {};  // network byte order; first 4 bytes for IPv4
+  uint16_t port = 0;       // host byte order
+  uint32_t scope_id = 0;   // IPv6 zone index
+};
+
+struct Slice {
+  const uint8_t* data;
+  size_t len;
+};
+
+// Events crossing to JS, four int32 each: kind, id, result, aux. The numbers are part of the
+// binding's contract with lib/binding.ts (EventKind there); change both together.
+enum EventKind : int32_t {
+  kAccept = 1,     // id: listener; result: new socket id, or a negative error (informational)
+  kConnect = 2,    // id: socket; result: 0 or negative error
+  kData = 3,       // id: socket; result: byte count; aux: index into the batch's buffer array
+  kEof = 4,        // id: socket; peer sent FIN
+  kReadError = 5,  // id: socket; result: negative error
+  kWrite = 6,      // id: socket; result: 0 or negative error (answers one Write())
+  kClose = 7,      // id: socket or listener; the handle is gone, its id may be reused
+};
+
+// What backends report into. Implemented by the addon's per-environment state.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void Emit(EventKind kind, int32_t id, int32_t result) = 0;
+  // Copies the bytes: the caller may reuse its buffer as soon as this returns.
+  virtual void EmitData(int32_t id, const uint8_t* data, size_t len) = 0;
+  // Hands the batch gathered so far to JS (one JS call). Backends call it once per batch.
+  virtual void Flush() = 0;
+};
+
+// Sizes fixed when a backend starts. Issue #3 adds budgets; these are the pool's shape.
+struct Config {
+  uint32_t recv_buffer_size = 16 * 1024;  // bytes per pool buffer
+  uint32_t recv_buffer_count = 256;       // pool buffers (power of two for io_uring)
+};
+
+struct Stats {
+  uint64_t pool_bytes = 0;            // recv_buffer_size * recv_buffer_count
+  uint32_t pool_buffers = 0;          // buffers in the pool
+  uint32_t buffers_in_use = 0;        // buffers holding received bytes not yet copied out
+  uint32_t buffers_in_use_peak = 0;
+  uint32_t sockets_waiting = 0;       // sockets whose reads wait for a pool buffer
+  uint64_t buffer_waits = 0;          // times a socket had to wait for a buffer
+  uint32_t sockets_open = 0;          // connected or connecting sockets
+  uint32_t listeners_open = 0;
+  uint64_t accept_errors = 0;         // accept failures that were retried
+  uint64_t accepts_paused = 0;        // times a listener backed off before retrying
+  uint64_t bytes_in_flight = 0;       // bytes lent to the kernel for sends right now
+  uint64_t bytes_in_flight_peak = 0;
+};
+
+struct ListenOptions {
+  int backlog = 511;
+  bool ipv6_only = false;
+  bool reuse_port = false;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* Name() const = 0;
+
+  // Each returns 0 (or a new id > 0) on success, a negative error otherwise.
+  virtual int32_t Listen(const SockAddr& addr, const ListenOptions& opts) = 0;
+  virtual int32_t Connect(const SockAddr& addr, const SockAddr* local) = 0;
+  virtual int ReadStart(int32_t id) = 0;
+  virtual int ReadStop(int32_t id) = 0;
+  // The slices stay valid until the kWrite event for this id: the caller keeps them alive.
+  // At most one Write() per socket is outstanding.
+  virtual int Write(int32_t id, const Slice* slices, size_t count) = 0;
+  virtual int Shutdown(int32_t id) = 0;  // half-close (FIN) after queued writes
+  virtual int Close(int32_t id) = 0;     // cancels I/O; kClose follows
+  virtual int SetNoDelay(int32_t id, bool on) = 0;
+  virtual int SetKeepAlive(int32_t id, bool on, unsigned delay_secs) = 0;
+  virtual int GetAddress(int32_t id, bool peer, SockAddr* out) = 0;
+  // A referenced handle keeps the event loop alive (node's ref()/unref()).
+  virtual int SetRef(int32_t id, bool ref) = 0;
+  virtual void GetStats(Stats* out) const = 0;
+
+  // Starts teardown at environment exit: cancels everything, closes every fd, releases the
+  // loop's handles, and calls done(arg) once nothing of the backend is left on the loop.
+  // No event is emitted after this is called.
+  virtual void Teardown(void (*done)(void* arg), void* arg) = 0;
+};
+
+// Factories, one per backend; each returns nullptr and sets *err when the backend cannot run
+// here (io_uring blocked by seccomp, too old a kernel, ...). Defined in the backend folders.
+std::unique_ptr<Backend> CreateUringBackend(uv_loop_s* loop, EventSink* sink, const Config& cfg,
+                                            int* err);
+
+}  // namespace ov
+
+#endif  // OVERLAPPED_CORE_BACKEND_H_

@@ -1,0 +1,117 @@
+// See socket.h.
+#include "socket.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ov {
+namespace unix_socket {
+
+socklen_t ToSockaddr(const SockAddr& in, sockaddr_storage* out) {
+  memset(out, 0, sizeof *out);
+  if (in.family == 6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(out);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(in.port);
+    s6->sin6_scope_id = in.scope_id;
+    memcpy(&s6->sin6_addr, in.bytes, 16);
+    return sizeof(sockaddr_in6);
+  }
+  auto* s4 = reinterpret_cast<sockaddr_in*>(out);
+  s4->sin_family = AF_INET;
+  s4->sin_port = htons(in.port);
+  memcpy(&s4->sin_addr, in.bytes, 4);
+  return sizeof(sockaddr_in);
+}
+
+bool FromSockaddr(const sockaddr_storage& in, SockAddr* out) {
+  *out = SockAddr{};
+  if (in.ss_family == AF_INET6) {
+    const auto& s6 = reinterpret_cast<const sockaddr_in6&>(in);
+    out->family = 6;
+    out->port = ntohs(s6.sin6_port);
+    out->scope_id = s6.sin6_scope_id;
+    memcpy(out->bytes, &s6.sin6_addr, 16);
+    return true;
+  }
+  if (in.ss_family == AF_INET) {
+    const auto& s4 = reinterpret_cast<const sockaddr_in&>(in);
+    out->family = 4;
+    out->port = ntohs(s4.sin_port);
+    memcpy(out->bytes, &s4.sin_addr, 4);
+    return true;
+  }
+  return false;
+}
+
+int Open(int family) {
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                  IPPROTO_TCP);
+  return fd < 0 ? -errno : fd;
+}
+
+namespace {
+int SetInt(int fd, int level, int name, int value) {
+  return setsockopt(fd, level, name, &value, sizeof value) == 0 ? 0 : -errno;
+}
+int Fail(int fd) {
+  int err = -errno;
+  close(fd);
+  return err;
+}
+}  // namespace
+
+int OpenListener(const SockAddr& addr, const ListenOptions& opts) {
+  int fd = Open(addr.family);
+  if (fd < 0) return fd;
+  // As libuv does for every TCP listener: a restarted server must not wait out TIME_WAIT.
+  if (SetInt(fd, SOL_SOCKET, SO_REUSEADDR, 1) != 0) return Fail(fd);
+  if (opts.reuse_port && SetInt(fd, SOL_SOCKET, SO_REUSEPORT, 1) != 0) return Fail(fd);
+  // Linux's default may be changed by sysctl (net.ipv6.bindv6only); node:net states the
+  // default explicitly (dual stack unless ipv6Only), so do we.
+  if (addr.family == 6 && SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, opts.ipv6_only ? 1 : 0) != 0)
+    return Fail(fd);
+  sockaddr_storage ss;
+  socklen_t len = ToSockaddr(addr, &ss);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return Fail(fd);
+  if (listen(fd, opts.backlog) != 0) return Fail(fd);
+  return fd;
+}
+
+int OpenForConnect(const SockAddr& addr, const SockAddr* local) {
+  int fd = Open(addr.family);
+  if (fd < 0) return fd;
+  if (local != nullptr) {
+    sockaddr_storage ss;
+    socklen_t len = ToSockaddr(*local, &ss);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return Fail(fd);
+  }
+  return fd;
+}
+
+int SetNoDelay(int fd, bool on) { return SetInt(fd, IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0); }
+
+int SetKeepAlive(int fd, bool on, unsigned delay_secs) {
+  int r = SetInt(fd, SOL_SOCKET, SO_KEEPALIVE, on ? 1 : 0);
+  if (r != 0 || !on || delay_secs == 0) return r;
+  // Same knobs as libuv's uv_tcp_keepalive: idle time before the first probe.
+  return SetInt(fd, IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(delay_secs));
+}
+
+int GetAddress(int fd, bool peer, SockAddr* out) {
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  int r = peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len)
+               : getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (r != 0) return -errno;
+  return FromSockaddr(ss, out) ? 0 : -EAFNOSUPPORT;
+}
+
+int ShutdownWrite(int fd) { return shutdown(fd, SHUT_WR) == 0 ? 0 : -errno; }
+
+}  // namespace unix_socket
+}  // namespace ov

@@ -1,0 +1,825 @@
+// The Linux io_uring backend. One ring per Node environment; its completions wake Node's own
+// loop through an eventfd registered with the ring (IORING_REGISTER_EVENTFD) and watched by a
+// uv_poll, and submissions are flushed once per loop turn from a uv_prepare (and after each
+// batch handed to JS), so many writes cost one io_uring_enter.
+//
+// Operations: multishot accept (5.19), connect, multishot recv into one shared provided-buffer
+// ring (pbuf ring 5.19, multishot recv 6.0), sendmsg gathering a socket's queued writes,
+// cancel by fd (5.19) on close. Kernel 6.0 is therefore the floor; older kernels, or io_uring
+// blocked by seccomp or kernel.io_uring_disabled, make CreateUringBackend fail so that the
+// addon can fall back.
+//
+// Pool discipline: a buffer the kernel filled is copied out to JS and handed back to the ring
+// in the same reap pass, so pool memory is never held by JS. When the ring runs dry the kernel
+// ends a multishot recv with -ENOBUFS; that socket waits in a FIFO and is re-armed once the
+// pass has returned buffers. It is never surfaced as an error and no byte is lost.
+#include <linux/io_uring.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <vector>
+
+#include "../core/backend.h"
+#include "../core/buffer_pool.h"
+#include "../core/handle_table.h"
+#include "../unix/socket.h"
+#include "ring.h"
+
+namespace ov {
+namespace {
+
+// One entry of a provided-buffer ring (struct io_uring_buf in 5.19+ headers, spelled out here
+// because the header's flexible-array union is awkward in C++). The ring's tail lives in the
+// `resv` field of entry 0.
+struct BufDesc {
+  uint64_t addr;
+  uint32_t len;
+  uint16_t bid;
+  uint16_t resv;
+};
+static_assert(sizeof(BufDesc) == 16, "io_uring_buf layout");
+
+constexpr uint16_t kBufGroup = 1;
+constexpr unsigned kSqEntries = 2048;
+constexpr unsigned kCqEntries = 16384;
+constexpr unsigned kReapBatch = 256;  // CQEs per JS call
+constexpr unsigned kMaxRoundsPerWake = 64;
+
+enum Op : uint8_t { kOpAccept = 1, kOpRecv, kOpSend, kOpConnect, kOpCancel, kOpCloseNop };
+
+inline uint64_t UserData(Op op, int32_t id) {
+  return (static_cast<uint64_t>(op) << 32) | static_cast<uint32_t>(id);
+}
+
+struct Conn {
+  int fd = -1;
+  int32_t id = 0;
+  bool listener = false;
+  bool refed = true;
+  bool closing = false;
+  bool want_read = false;
+  bool recv_armed = false;
+  bool recv_cancel_sent = false;
+  bool eof = false;
+  bool connecting = false;
+  bool waiting_buffer = false;  // queued in starving_
+  bool accept_armed = false;
+  bool accept_waiting = false;  // queued in accept_retry_
+  unsigned accept_backoff_ms = 0;
+  int pending = 0;  // SQEs whose last CQE has not arrived yet
+  // Send state: the iovecs of the one Write() in flight. The bytes belong to JS Buffers that
+  // the addon keeps alive until the kWrite event.
+  std::vector<iovec> iov;
+  size_t iov_index = 0;
+  size_t send_bytes = 0;  // bytes of the sendmsg in flight
+  bool send_inflight = false;
+  bool write_active = false;
+  msghdr msg{};
+  sockaddr_storage peer{};  // connect target; must outlive the SQE
+  socklen_t peer_len = 0;
+};
+
+bool KernelAtLeast(int major, int minor) {
+  utsname u;
+  if (uname(&u) != 0) return false;
+  int ma = 0, mi = 0;
+  if (sscanf(u.release, "%d.%d", &ma, &mi) != 2) return false;
+  return ma > major || (ma == major && mi >= minor);
+}
+
+bool IsResourceShortage(int err) {
+  return err == -EMFILE || err == -ENFILE || err == -ENOBUFS || err == -ENOMEM;
+}
+
+class UringBackend final : public Backend {
+ public:
+  UringBackend(uv_loop_t* loop, EventSink* sink, const Config& cfg)
+      : loop_(loop), sink_(sink), cfg_(cfg) {}
+  ~UringBackend() override;
+
+  int Init();
+  const char* Name() const override { return "io_uring"; }
+  int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
+  int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
+  int ReadStart(int32_t id) override;
+  int ReadStop(int32_t id) override;
+  int Write(int32_t id, const Slice* slices, size_t count) override;
+  int Shutdown(int32_t id) override;
+  int Close(int32_t id) override;
+  int SetNoDelay(int32_t id, bool on) override;
+  int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
+  int GetAddress(int32_t id, bool peer, SockAddr* out) override;
+  int SetRef(int32_t id, bool ref) override;
+  void GetStats(Stats* out) const override;
+  void Teardown(void (*done)(void*), void* arg) override;
+
+ private:
+  Conn* Find(int32_t id) const {
+    Conn* c = conns_.Get(id);
+    return (c != nullptr && !c->closing) ? c : nullptr;
+  }
+  int32_t AddConn(Conn* c);
+  io_uring_sqe* NewSqe(Conn* c, Op op);
+  bool ArmAccept(Conn* c);
+  bool ArmRecv(Conn* c);
+  void MaybeArmRecv(Conn* c);
+  int SubmitSend(Conn* c);
+  void QueueAcceptRetry(Conn* c, bool backoff);
+  bool SubmitClose(Conn* c);
+  void Finalize(Conn* c);
+  void Ref(Conn* c, bool on);
+
+  void Drain();
+  void OnCqe(const io_uring_cqe& cqe);
+  void OnAccept(Conn* c, int32_t res, bool more);
+  void OnRecv(Conn* c, int32_t res, uint32_t flags, bool more);
+  void OnSend(Conn* c, int32_t res);
+  void RecycleBuffer(uint16_t bid);  // a filled buffer goes back to the kernel
+  void PublishBuffer(uint16_t bid);
+  void CommitBuffers();
+  void ServeStarving();
+  void RetryAccepts();
+
+  static void OnPoll(uv_poll_t* h, int status, int events);
+  static void OnPrepare(uv_prepare_t* h);
+  static void OnAcceptTimer(uv_timer_t* h);
+  static void OnHandleClosed(uv_handle_t* h);
+
+  uv_loop_t* loop_;
+  EventSink* sink_;
+  Config cfg_;
+  uring::Ring ring_;
+  int efd_ = -1;
+  uv_poll_t poll_{};
+  uv_prepare_t prepare_{};
+  uv_timer_t accept_timer_{};
+  bool handles_started_ = false;
+  bool torn_down_ = false;
+  int handles_open_ = 0;
+  void (*teardown_done_)(void*) = nullptr;
+  void* teardown_arg_ = nullptr;
+
+  BufferPool pool_;
+  BufDesc* br_ = nullptr;
+  size_t br_size_ = 0;
+  uint16_t br_tail_ = 0;  // local tail, published by CommitBuffers
+  uint16_t br_published_ = 0;
+  bool br_registered_ = false;
+
+  HandleTable<Conn> conns_;
+  std::deque<int32_t> starving_;
+  std::vector<int32_t> accept_retry_;
+  std::vector<int32_t> close_retry_;  // Close() found the SQ full
+  unsigned refs_ = 0;
+
+  uint32_t sockets_open_ = 0;
+  uint32_t listeners_open_ = 0;
+  uint64_t buffer_waits_ = 0;
+  uint64_t accept_errors_ = 0;
+  uint64_t accepts_paused_ = 0;
+  uint64_t bytes_in_flight_ = 0;
+  uint64_t bytes_in_flight_peak_ = 0;
+};
+
+UringBackend::~UringBackend() {
+  // Teardown() normally ran; this is the path for a failed Init().
+  if (br_registered_) {
+    io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof reg);
+    reg.bgid = kBufGroup;
+    ring_.Register(IORING_UNREGISTER_PBUF_RING, &reg, 1);
+  }
+  ring_.Destroy();
+  if (br_ != nullptr) munmap(br_, br_size_);
+  if (efd_ >= 0) close(efd_);
+  conns_.ForEach([](Conn* c) { delete c; });
+}
+
+int UringBackend::Init() {
+  // Multishot recv with provided buffers arrived in 6.0; before it the ring would accept the
+  // SQE and fail every receive with -EINVAL, so refuse up front and let the caller fall back.
+  if (!KernelAtLeast(6, 0)) return -ENOSYS;
+  unsigned count = cfg_.recv_buffer_count;
+  if (count == 0 || count > 32768 || (count & (count - 1)) != 0) return -EINVAL;
+  int r = ring_.Init(kSqEntries, kCqEntries);
+  if (r < 0) return r;
+  r = pool_.Init(cfg_.recv_buffer_size, count);
+  if (r < 0) return r;
+
+  br_size_ = count * sizeof(BufDesc);
+  void* mem = mmap(nullptr, br_size_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (mem == MAP_FAILED) return -errno;
+  br_ = static_cast<BufDesc*>(mem);
+  io_uring_buf_reg reg;
+  memset(&reg, 0, sizeof reg);
+  reg.ring_addr = reinterpret_cast<uint64_t>(br_);
+  reg.ring_entries = count;
+  reg.bgid = kBufGroup;
+  r = ring_.Register(IORING_REGISTER_PBUF_RING, &reg, 1);
+  if (r < 0) return r;
+  br_registered_ = true;
+  for (uint32_t i = 0; i < count; ++i) PublishBuffer(static_cast<uint16_t>(i));
+  CommitBuffers();
+
+  efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (efd_ < 0) return -errno;
+  r = ring_.Register(IORING_REGISTER_EVENTFD, &efd_, 1);
+  if (r < 0) return r;
+
+  uv_poll_init(loop_, &poll_, efd_);
+  uv_prepare_init(loop_, &prepare_);
+  uv_timer_init(loop_, &accept_timer_);
+  poll_.data = prepare_.data = accept_timer_.data = this;
+  handles_started_ = true;
+  uv_poll_start(&poll_, UV_READABLE, OnPoll);
+  uv_prepare_start(&prepare_, OnPrepare);
+  // Only open, referenced sockets keep the loop alive (see Ref()).
+  uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&accept_timer_));
+  return 0;
+}
+
+// ---- buffers ---------------------------------------------------------------------------------
+
+void UringBackend::RecycleBuffer(uint16_t bid) {
+  PublishBuffer(bid);
+  pool_.NoteRecycled();
+}
+
+void UringBackend::PublishBuffer(uint16_t bid) {
+  BufDesc& d = br_[br_tail_ & (pool_.count() - 1)];
+  d.addr = reinterpret_cast<uint64_t>(pool_.Data(bid));
+  d.len = pool_.buffer_size();
+  d.bid = bid;
+  ++br_tail_;
+}
+
+void UringBackend::CommitBuffers() {
+  if (br_tail_ == br_published_) return;
+  // The tail shares entry 0 with a descriptor's resv field; the kernel reads it with acquire.
+  __atomic_store_n(&br_[0].resv, br_tail_, __ATOMIC_RELEASE);
+  br_published_ = br_tail_;
+}
+
+// ---- handles ---------------------------------------------------------------------------------
+
+int32_t UringBackend::AddConn(Conn* c) {
+  int32_t id = conns_.Insert(c);
+  if (id == 0) return 0;
+  c->id = id;
+  if (c->listener)
+    ++listeners_open_;
+  else
+    ++sockets_open_;
+  Ref(c, true);
+  return id;
+}
+
+void UringBackend::Ref(Conn* c, bool on) {
+  if (on) {
+    c->refed = true;
+    if (refs_++ == 0 && handles_started_) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
+  } else {
+    c->refed = false;
+    if (--refs_ == 0 && handles_started_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+  }
+}
+
+int UringBackend::SetRef(int32_t id, bool ref) {
+  Conn* c = conns_.Get(id);
+  if (c == nullptr) return -EBADF;
+  if (c->refed != ref) Ref(c, ref);
+  return 0;
+}
+
+io_uring_sqe* UringBackend::NewSqe(Conn* c, Op op) {
+  io_uring_sqe* sqe = ring_.GetSqe();
+  if (sqe == nullptr) return nullptr;
+  sqe->user_data = UserData(op, c->id);
+  ++c->pending;
+  return sqe;
+}
+
+void UringBackend::Finalize(Conn* c) {
+  int32_t id = c->id;
+  close(c->fd);
+  if (c->refed) Ref(c, false);
+  if (c->listener)
+    --listeners_open_;
+  else
+    --sockets_open_;
+  conns_.Remove(id);  // stale ids left in starving_/accept_retry_ now resolve to nothing
+  delete c;
+  sink_->Emit(kClose, id, 0);
+}
+
+// ---- listen / accept -------------------------------------------------------------------------
+
+int32_t UringBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
+  int fd = unix_socket::OpenListener(addr, opts);
+  if (fd < 0) return fd;
+  Conn* c = new Conn;
+  c->fd = fd;
+  c->listener = true;
+  int32_t id = AddConn(c);
+  if (id == 0) {
+    delete c;
+    close(fd);
+    return -ENFILE;
+  }
+  if (!ArmAccept(c)) QueueAcceptRetry(c, false);
+  return id;
+}
+
+bool UringBackend::ArmAccept(Conn* c) {
+  io_uring_sqe* sqe = NewSqe(c, kOpAccept);
+  if (sqe == nullptr) return false;
+  sqe->opcode = IORING_OP_ACCEPT;
+  sqe->fd = c->fd;
+  sqe->ioprio = IORING_ACCEPT_MULTISHOT;
+  sqe->accept_flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+  c->accept_armed = true;
+  return true;
+}
+
+void UringBackend::QueueAcceptRetry(Conn* c, bool backoff) {
+  // Back off on resource shortage (EMFILE, ENFILE, ENOBUFS, ENOMEM): retrying at once would
+  // spin. The listener is never given up on: unlike libuv's Windows AcceptEx path, a failure
+  // only delays the next accept. 20 ms doubling to 1 s.
+  if (backoff) {
+    c->accept_backoff_ms = c->accept_backoff_ms == 0 ? 20 : c->accept_backoff_ms * 2;
+    if (c->accept_backoff_ms > 1000) c->accept_backoff_ms = 1000;
+    ++accepts_paused_;
+  }
+  if (!c->accept_waiting) {
+    c->accept_waiting = true;
+    accept_retry_.push_back(c->id);
+  }
+  uint64_t delay = backoff ? c->accept_backoff_ms : 1;
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&accept_timer_)) ||
+      uv_timer_get_due_in(&accept_timer_) > delay)
+    uv_timer_start(&accept_timer_, OnAcceptTimer, delay, 0);
+}
+
+void UringBackend::RetryAccepts() {
+  std::vector<int32_t> ids;
+  ids.swap(accept_retry_);
+  for (int32_t id : ids) {
+    Conn* c = Find(id);
+    if (c == nullptr) continue;
+    c->accept_waiting = false;
+    if (!c->accept_armed && !ArmAccept(c)) QueueAcceptRetry(c, false);
+  }
+  ring_.Submit();
+}
+
+void UringBackend::OnAccept(Conn* c, int32_t res, bool more) {
+  if (!more) c->accept_armed = false;
+  if (res >= 0) {
+    c->accept_backoff_ms = 0;
+    if (c->closing) {
+      close(res);
+    } else {
+      Conn* s = new Conn;
+      s->fd = res;
+      int32_t sid = AddConn(s);
+      if (sid == 0) {
+        delete s;
+        close(res);
+        sink_->Emit(kAccept, c->id, -ENFILE);
+      } else {
+        sink_->Emit(kAccept, c->id, sid);
+      }
+    }
+  } else if (res != -ECANCELED) {
+    ++accept_errors_;
+    if (!c->closing) sink_->Emit(kAccept, c->id, res);
+    if (!more && !c->closing) {
+      QueueAcceptRetry(c, IsResourceShortage(res));
+      return;
+    }
+  }
+  if (!more && !c->closing && !c->accept_waiting && !ArmAccept(c)) QueueAcceptRetry(c, false);
+}
+
+// ---- connect ---------------------------------------------------------------------------------
+
+int32_t UringBackend::Connect(const SockAddr& addr, const SockAddr* local) {
+  int fd = unix_socket::OpenForConnect(addr, local);
+  if (fd < 0) return fd;
+  Conn* c = new Conn;
+  c->fd = fd;
+  c->connecting = true;
+  c->peer_len = unix_socket::ToSockaddr(addr, &c->peer);
+  int32_t id = AddConn(c);
+  if (id == 0) {
+    delete c;
+    close(fd);
+    return -ENFILE;
+  }
+  io_uring_sqe* sqe = NewSqe(c, kOpConnect);
+  if (sqe == nullptr) {
+    c->pending = 0;
+    c->closing = true;
+    if (c->refed) Ref(c, false);
+    --sockets_open_;
+    conns_.Remove(id);
+    close(fd);
+    delete c;
+    return -EBUSY;
+  }
+  sqe->opcode = IORING_OP_CONNECT;
+  sqe->fd = fd;
+  sqe->addr = reinterpret_cast<uint64_t>(&c->peer);
+  sqe->off = c->peer_len;
+  return id;
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+bool UringBackend::ArmRecv(Conn* c) {
+  io_uring_sqe* sqe = NewSqe(c, kOpRecv);
+  if (sqe == nullptr) return false;
+  sqe->opcode = IORING_OP_RECV;
+  sqe->fd = c->fd;
+  sqe->flags = IOSQE_BUFFER_SELECT;
+  sqe->buf_group = kBufGroup;
+  sqe->ioprio = IORING_RECV_MULTISHOT;
+  c->recv_armed = true;
+  c->recv_cancel_sent = false;
+  return true;
+}
+
+void UringBackend::MaybeArmRecv(Conn* c) {
+  if (!c->want_read || c->recv_armed || c->eof || c->closing || c->connecting ||
+      c->waiting_buffer || c->listener)
+    return;
+  if (!ArmRecv(c)) {
+    // The SQ is full: wait with the starving sockets, served after the next reap pass.
+    c->waiting_buffer = true;
+    starving_.push_back(c->id);
+  }
+}
+
+int UringBackend::ReadStart(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return -EBADF;
+  c->want_read = true;
+  MaybeArmRecv(c);
+  return 0;
+}
+
+int UringBackend::ReadStop(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return -EBADF;
+  c->want_read = false;
+  if (c->recv_armed && !c->recv_cancel_sent) {
+    io_uring_sqe* sqe = NewSqe(c, kOpCancel);
+    // Without an SQE the recv stays armed: JS buffers what arrives, nothing is lost.
+    if (sqe == nullptr) return 0;
+    sqe->opcode = IORING_OP_ASYNC_CANCEL;
+    sqe->addr = UserData(kOpRecv, c->id);
+    c->recv_cancel_sent = true;
+  }
+  return 0;
+}
+
+void UringBackend::OnRecv(Conn* c, int32_t res, uint32_t flags, bool more) {
+  if (!more) c->recv_armed = false;
+  if (flags & IORING_CQE_F_BUFFER) {
+    uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+    pool_.NoteFilled();
+    // A closing socket's late bytes have nobody to go to: JS destroyed it.
+    if (res > 0 && !c->closing) sink_->EmitData(c->id, pool_.Data(bid), static_cast<size_t>(res));
+    RecycleBuffer(bid);
+  }
+  if (res > 0) {
+    if (!more) MaybeArmRecv(c);
+    return;
+  }
+  if (res == 0) {
+    c->eof = true;
+    if (!c->closing) sink_->Emit(kEof, c->id, 0);
+    return;
+  }
+  if (res == -ENOBUFS) {
+    // The pool ran dry. Not an error: wait for buffers in FIFO order (ServeStarving).
+    ++buffer_waits_;
+    if (!c->closing && !c->waiting_buffer) {
+      c->waiting_buffer = true;
+      starving_.push_back(c->id);
+    }
+    return;
+  }
+  if (res == -ECANCELED) {
+    MaybeArmRecv(c);  // ReadStop() cancelled it; ReadStart() may have come since
+    return;
+  }
+  c->eof = true;
+  if (!c->closing) sink_->Emit(kReadError, c->id, res);
+}
+
+void UringBackend::ServeStarving() {
+  // Re-arm waiting sockets, oldest first, at most one per buffer the ring holds now, so that
+  // a socket which waited is served before one that starts waiting after it.
+  size_t budget = pool_.count() - pool_.in_use();
+  while (!starving_.empty() && budget > 0) {
+    int32_t id = starving_.front();
+    starving_.pop_front();
+    Conn* c = conns_.Get(id);
+    if (c == nullptr) continue;
+    c->waiting_buffer = false;
+    size_t before = c->pending;
+    MaybeArmRecv(c);
+    if (static_cast<size_t>(c->pending) != before) --budget;
+    if (c->waiting_buffer) break;  // SQ full: it went back in line
+  }
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+int UringBackend::Write(int32_t id, const Slice* slices, size_t count) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return -EBADF;
+  if (c->write_active) return -EBUSY;
+  c->iov.resize(count);
+  size_t total = 0;
+  for (size_t i = 0; i < count; ++i) {
+    c->iov[i].iov_base = const_cast<uint8_t*>(slices[i].data);
+    c->iov[i].iov_len = slices[i].len;
+    total += slices[i].len;
+  }
+  c->iov_index = 0;
+  if (total == 0) return -EINVAL;  // JS completes empty writes itself
+  int r = SubmitSend(c);
+  if (r == 0) c->write_active = true;
+  return r;
+}
+
+int UringBackend::SubmitSend(Conn* c) {
+  while (c->iov_index < c->iov.size() && c->iov[c->iov_index].iov_len == 0) ++c->iov_index;
+  size_t n = c->iov.size() - c->iov_index;
+  if (n > IOV_MAX) n = IOV_MAX;
+  io_uring_sqe* sqe = NewSqe(c, kOpSend);
+  if (sqe == nullptr) return -EBUSY;
+  memset(&c->msg, 0, sizeof c->msg);
+  c->msg.msg_iov = &c->iov[c->iov_index];
+  c->msg.msg_iovlen = n;
+  size_t bytes = 0;
+  for (size_t i = 0; i < n; ++i) bytes += c->iov[c->iov_index + i].iov_len;
+  sqe->opcode = IORING_OP_SENDMSG;
+  sqe->fd = c->fd;
+  sqe->addr = reinterpret_cast<uint64_t>(&c->msg);
+  sqe->len = 1;
+  sqe->msg_flags = MSG_NOSIGNAL;
+  c->send_bytes = bytes;
+  c->send_inflight = true;
+  bytes_in_flight_ += bytes;
+  if (bytes_in_flight_ > bytes_in_flight_peak_) bytes_in_flight_peak_ = bytes_in_flight_;
+  return 0;
+}
+
+void UringBackend::OnSend(Conn* c, int32_t res) {
+  c->send_inflight = false;
+  bytes_in_flight_ -= c->send_bytes;
+  c->send_bytes = 0;
+  if (res < 0) {
+    c->write_active = false;
+    sink_->Emit(kWrite, c->id, res);
+    return;
+  }
+  // A short send (the socket buffer filled): advance past what went and send the rest.
+  size_t n = static_cast<size_t>(res);
+  while (n > 0 && c->iov_index < c->iov.size()) {
+    iovec& v = c->iov[c->iov_index];
+    if (n >= v.iov_len) {
+      n -= v.iov_len;
+      ++c->iov_index;
+    } else {
+      v.iov_base = static_cast<uint8_t*>(v.iov_base) + n;
+      v.iov_len -= n;
+      n = 0;
+    }
+  }
+  while (c->iov_index < c->iov.size() && c->iov[c->iov_index].iov_len == 0) ++c->iov_index;
+  if (c->iov_index < c->iov.size()) {
+    int r = c->closing ? -ECANCELED : SubmitSend(c);
+    if (r == 0) return;
+    c->write_active = false;
+    sink_->Emit(kWrite, c->id, r);
+    return;
+  }
+  c->write_active = false;
+  sink_->Emit(kWrite, c->id, 0);
+}
+
+int UringBackend::Shutdown(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return -EBADF;
+  return unix_socket::ShutdownWrite(c->fd);
+}
+
+// ---- close -----------------------------------------------------------------------------------
+
+int UringBackend::Close(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr) return -EBADF;
+  c->closing = true;
+  c->want_read = false;
+  if (!SubmitClose(c)) close_retry_.push_back(id);
+  return 0;
+}
+
+bool UringBackend::SubmitClose(Conn* c) {
+  // Cancel everything on the fd (IORING_ASYNC_CANCEL_FD|ALL, 5.19); each op answers with
+  // -ECANCELED, and Finalize() runs when the last one has. With nothing pending, a NOP gives
+  // the close its completion, so that kClose, like every event, arrives from the loop.
+  bool busy = c->pending > 0;
+  io_uring_sqe* sqe = NewSqe(c, busy ? kOpCancel : kOpCloseNop);
+  if (sqe == nullptr) return false;  // SQ full: OnPrepare tries again after submitting
+  if (busy) {
+    sqe->opcode = IORING_OP_ASYNC_CANCEL;
+    sqe->fd = c->fd;
+    sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+  } else {
+    sqe->opcode = IORING_OP_NOP;
+  }
+  return true;
+}
+
+// ---- options and queries ---------------------------------------------------------------------
+
+int UringBackend::SetNoDelay(int32_t id, bool on) {
+  Conn* c = Find(id);
+  return c == nullptr ? -EBADF : unix_socket::SetNoDelay(c->fd, on);
+}
+
+int UringBackend::SetKeepAlive(int32_t id, bool on, unsigned delay) {
+  Conn* c = Find(id);
+  return c == nullptr ? -EBADF : unix_socket::SetKeepAlive(c->fd, on, delay);
+}
+
+int UringBackend::GetAddress(int32_t id, bool peer, SockAddr* out) {
+  Conn* c = Find(id);
+  return c == nullptr ? -EBADF : unix_socket::GetAddress(c->fd, peer, out);
+}
+
+void UringBackend::GetStats(Stats* out) const {
+  out->pool_bytes = pool_.bytes();
+  out->pool_buffers = pool_.count();
+  out->buffers_in_use = pool_.in_use();
+  out->buffers_in_use_peak = pool_.peak();
+  out->sockets_waiting = static_cast<uint32_t>(starving_.size());
+  out->buffer_waits = buffer_waits_;
+  out->sockets_open = sockets_open_;
+  out->listeners_open = listeners_open_;
+  out->accept_errors = accept_errors_;
+  out->accepts_paused = accepts_paused_;
+  out->bytes_in_flight = bytes_in_flight_;
+  out->bytes_in_flight_peak = bytes_in_flight_peak_;
+}
+
+// ---- the loop --------------------------------------------------------------------------------
+
+void UringBackend::OnCqe(const io_uring_cqe& cqe) {
+  Op op = static_cast<Op>(cqe.user_data >> 32);
+  int32_t id = static_cast<int32_t>(static_cast<uint32_t>(cqe.user_data));
+  bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+  Conn* c = conns_.Get(id);
+  if (c == nullptr) {
+    // Cannot happen while pending counts are right; if it does, keep the pool whole.
+    if (cqe.flags & IORING_CQE_F_BUFFER) {
+      pool_.NoteFilled();
+      RecycleBuffer(static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT));
+    }
+    return;
+  }
+  if (!more) --c->pending;
+  switch (op) {
+    case kOpAccept:
+      OnAccept(c, cqe.res, more);
+      break;
+    case kOpRecv:
+      OnRecv(c, cqe.res, cqe.flags, more);
+      break;
+    case kOpSend:
+      OnSend(c, cqe.res);
+      break;
+    case kOpConnect:
+      c->connecting = false;
+      if (!c->closing) {
+        sink_->Emit(kConnect, c->id, cqe.res);
+        if (cqe.res == 0) MaybeArmRecv(c);
+      }
+      break;
+    case kOpCancel:
+    case kOpCloseNop:
+      break;
+  }
+  if (c->closing && c->pending == 0) Finalize(c);
+}
+
+void UringBackend::Drain() {
+  uint64_t counter;
+  // Reset the eventfd before reaping: a completion posted after this read signals it again.
+  while (read(efd_, &counter, sizeof counter) < 0 && errno == EINTR) {
+  }
+  for (unsigned round = 0; round < kMaxRoundsPerWake; ++round) {
+    if (ring_.CqOverflowed()) ring_.FlushOverflow();
+    unsigned n = ring_.Reap(kReapBatch, [this](const io_uring_cqe& cqe) { OnCqe(cqe); });
+    if (n == 0) break;
+    CommitBuffers();
+    ServeStarving();
+    sink_->Flush();  // JS runs here and may call back into us
+    if (torn_down_) return;
+    ring_.Submit();
+  }
+  // Work left after the bound: wake ourselves again on the next loop turn, so one flooding
+  // peer cannot keep the loop from timers and other I/O.
+  if (ring_.CqReady() || ring_.CqOverflowed()) {
+    uint64_t one = 1;
+    ssize_t w = write(efd_, &one, sizeof one);
+    (void)w;
+  }
+}
+
+void UringBackend::OnPoll(uv_poll_t* h, int, int) { static_cast<UringBackend*>(h->data)->Drain(); }
+
+void UringBackend::OnPrepare(uv_prepare_t* h) {
+  auto* self = static_cast<UringBackend*>(h->data);
+  if (self->ring_.Unsubmitted() > 0) self->ring_.Submit();
+  if (!self->close_retry_.empty()) {
+    std::vector<int32_t> ids;
+    ids.swap(self->close_retry_);
+    for (int32_t id : ids) {
+      Conn* c = self->conns_.Get(id);
+      if (c != nullptr && !self->SubmitClose(c)) self->close_retry_.push_back(id);
+    }
+    self->ring_.Submit();
+  }
+}
+
+void UringBackend::OnAcceptTimer(uv_timer_t* h) {
+  static_cast<UringBackend*>(h->data)->RetryAccepts();
+}
+
+// ---- teardown --------------------------------------------------------------------------------
+
+void UringBackend::OnHandleClosed(uv_handle_t* h) {
+  auto* self = static_cast<UringBackend*>(h->data);
+  if (--self->handles_open_ == 0 && self->teardown_done_ != nullptr)
+    self->teardown_done_(self->teardown_arg_);
+}
+
+void UringBackend::Teardown(void (*done)(void*), void* arg) {
+  torn_down_ = true;
+  // Closing the ring cancels every request; the kernel drops its references to our memory
+  // as part of io_uring's exit. Then the sockets, then the loop's handles.
+  if (br_registered_) {
+    io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof reg);
+    reg.bgid = kBufGroup;
+    ring_.Register(IORING_UNREGISTER_PBUF_RING, &reg, 1);
+    br_registered_ = false;
+  }
+  ring_.Destroy();
+  conns_.ForEach([](Conn* c) {
+    close(c->fd);
+    delete c;
+  });
+  conns_ = HandleTable<Conn>();
+  if (!handles_started_) {
+    done(arg);
+    return;
+  }
+  teardown_done_ = done;
+  teardown_arg_ = arg;
+  handles_open_ = 3;
+  uv_poll_stop(&poll_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&accept_timer_), OnHandleClosed);
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> CreateUringBackend(uv_loop_s* loop, EventSink* sink, const Config& cfg,
+                                            int* err) {
+  std::unique_ptr<UringBackend> b(new UringBackend(loop, sink, cfg));
+  *err = b->Init();
+  if (*err != 0) return nullptr;
+  return b;
+}
+
+}  // namespace ov
