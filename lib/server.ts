@@ -189,14 +189,15 @@ export class Server extends EventEmitter implements HandleOwner {
   }
 
   private _onConnection(id: number): void {
-    const opts: SocketConstructorOpts & { [kAcceptedHandle]: number } = {
+    const opts = {
       allowHalfOpen: this._opts.allowHalfOpen,
       noDelay: this._opts.noDelay,
       keepAlive: this._opts.keepAlive,
       keepAliveInitialDelay: this._opts.keepAliveInitialDelay,
       highWaterMark: this._opts.highWaterMark,
+      pauseOnCreate: !!this._opts.pauseOnConnect,
       [kAcceptedHandle]: id,
-    };
+    } as SocketConstructorOpts & { [kAcceptedHandle]: number };
     if (this.maxConnections !== undefined && this._connections >= this.maxConnections) {
       const socket = new Socket(opts);
       const data = { localAddress: socket.localAddress, localPort: socket.localPort,

@@ -113,7 +113,12 @@ export class Socket extends Duplex implements HandleOwner {
     if (options.noDelay) this._noDelay = true;
     if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
     const accepted = (options as { [kAcceptedHandle]?: number })[kAcceptedHandle];
-    if (accepted !== undefined) this._attach(accepted);
+    if (accepted !== undefined) {
+      this._attach(accepted);
+      // As node:net: start the first read, or get an immediate EOF, even before anyone
+      // consumes; read(0) takes no bytes, it only fills the buffer up to the high water mark.
+      if (!(options as { pauseOnCreate?: boolean }).pauseOnCreate) this.read(0);
+    }
   }
 
   // ---- handle plumbing ----------------------------------------------------------------------
@@ -138,6 +143,7 @@ export class Socket extends Duplex implements HandleOwner {
       case EventKind.Eof:
         this._reading = false;
         this.push(null);
+        this.read(0); // as node: 'end' now if nothing is buffered, even with no consumer
         break;
       case EventKind.ReadError:
         this._reading = false;
@@ -257,15 +263,16 @@ export class Socket extends Duplex implements HandleOwner {
     const pending = this._pendingWrite;
     this._pendingWrite = undefined;
     if (pending) pending.cb(err ?? ERR_SOCKET_CLOSED());
+    // cb() schedules 'error'; 'close' must come after it, as in node:net.
+    cb(err);
     if (this._handle !== 0) {
-      const id = this._handle;
       this._reading = false;
       this._closeCb = () => this._emitClose();
-      native.close(id);
+      native.close(this._handle);
     } else {
-      process.nextTick(() => this._emitClose());
+      // No handle to close; still a loop turn later, as node:net's handle close would be.
+      setImmediate(() => this._emitClose());
     }
-    cb(err);
   }
 
   private _emitClose(): void {
@@ -331,6 +338,8 @@ export class Socket extends Duplex implements HandleOwner {
     if (this._readWanted) {
       this._readWanted = false;
       this._startReading();
+    } else if (!this.isPaused()) {
+      this.read(0); // as node:net: the first read, or an immediate EOF
     }
   }
 

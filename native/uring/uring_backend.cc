@@ -637,6 +637,11 @@ int UringBackend::Close(int32_t id) {
   if (c == nullptr) return -EBADF;
   c->closing = true;
   c->want_read = false;
+  // A listener must refuse new connections from now on, as a synchronous close() would make
+  // it (node:net's server.close()); otherwise the kernel keeps completing handshakes into the
+  // backlog until the fd is really closed, and those peers see a reset instead of a refusal.
+  // shutdown() on a listening socket stops it listening (Linux) and fails the pending accept.
+  if (c->listener) shutdown(c->fd, SHUT_RDWR);
   if (!SubmitClose(c)) close_retry_.push_back(id);
   return 0;
 }

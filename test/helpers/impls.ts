@@ -1,0 +1,56 @@
+// The implementations every behavioural test runs against: overlapped, loaded the way a user
+// loads it (the package's own entry point, so the build under test is the one users get), and
+// node:net as the reference whose behaviour overlapped must match.
+import { createRequire } from 'node:module';
+import * as nodeNet from 'node:net';
+import { once } from 'node:events';
+import { createHash } from 'node:crypto';
+
+const require = createRequire(import.meta.url);
+export const overlapped = require('overlapped') as typeof import('../../dist/cjs/index');
+
+export type Net = Pick<typeof nodeNet, 'createServer' | 'connect' | 'createConnection'>;
+export const impls: Array<[string, Net]> = [
+  ['overlapped', overlapped as unknown as Net],
+  ['node:net', nodeNet],
+];
+
+export async function listen(server: nodeNet.Server, host = '127.0.0.1'): Promise<number> {
+  server.listen(0, host);
+  await once(server, 'listening');
+  return (server.address() as nodeNet.AddressInfo).port;
+}
+
+export async function closeServer(server: nodeNet.Server): Promise<void> {
+  if (!server.listening) return;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+export function sha256(buf: Buffer | Buffer[]): string {
+  const h = createHash('sha256');
+  for (const b of Array.isArray(buf) ? buf : [buf]) h.update(b);
+  return h.digest('hex');
+}
+
+/** Collects everything a socket receives until 'end'. */
+export function readAll(socket: nodeNet.Socket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+  });
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
+export function pattern(length: number, seed: number): Buffer {
+  const b = Buffer.allocUnsafe(length);
+  let x = seed | 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Each file in its own child process: the addon holds per-process kernel state (a ring),
+    // and a crash in one file must not take the others with it.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+  },
+});
