@@ -54,7 +54,7 @@ export class Server extends EventEmitter implements HandleOwner {
   /** Connections beyond this are closed as soon as they are accepted ('drop' is emitted). */
   maxConnections: number | undefined = undefined;
 
-  private _handle = 0;
+  private _ovId = 0;
   private _listening = false;
   private _closing = false;
   private _connections = 0;
@@ -100,7 +100,7 @@ export class Server extends EventEmitter implements HandleOwner {
     if (first !== null && typeof first === 'object') {
       opts = { ...(first as ListenOptions) };
       if ('path' in opts && opts.path !== undefined) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
-      if ('fd' in opts || '_handle' in opts || 'handle' in opts)
+      if ('fd' in opts || '_ovId' in opts || 'handle' in opts)
         throw ERR_OVERLAPPED_UNSUPPORTED('listening on an existing handle or fd');
     } else if (typeof first === 'string' && first !== '' && Number.isNaN(Number(first))) {
       throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
@@ -113,7 +113,7 @@ export class Server extends EventEmitter implements HandleOwner {
         opts.backlog = args[1];
       }
     }
-    if (this._listening || this._handle !== 0) throw ERR_SERVER_ALREADY_LISTEN();
+    if (this._listening || this._ovId !== 0) throw ERR_SERVER_ALREADY_LISTEN();
 
     const port = opts.port === undefined || opts.port === null ? 0 : validatePort(opts.port, 'options.port');
     const backlog = opts.backlog ?? 511;
@@ -164,7 +164,7 @@ export class Server extends EventEmitter implements HandleOwner {
       process.nextTick(() => this.emit('error', err));
       return;
     }
-    this._handle = r;
+    this._ovId = r;
     registerHandle(r, this);
     if (!this._refed) native.setRef(r, false);
     this._listening = true;
@@ -183,7 +183,7 @@ export class Server extends EventEmitter implements HandleOwner {
       if (result < 0) return; // transient accept failures are retried natively (see stats())
       this._onConnection(result);
     } else if (kind === EventKind.Close) {
-      this._handle = 0;
+      this._ovId = 0;
       this._emitCloseIfDrained();
     }
   }
@@ -230,13 +230,13 @@ export class Server extends EventEmitter implements HandleOwner {
     const wasListening = this._listening;
     this._listening = false;
     this._closing = true;
-    if (this._handle !== 0) native.close(this._handle); // 'close' waits for the handle's kClose
+    if (this._ovId !== 0) native.close(this._ovId); // 'close' waits for the handle's kClose
     else if (!wasListening || this._connections === 0) this._emitCloseIfDrained();
     return this;
   }
 
   private _emitCloseIfDrained(): void {
-    if (this._handle !== 0 || this._connections > 0) return;
+    if (this._ovId !== 0 || this._connections > 0) return;
     this._closing = false;
     process.nextTick(() => this.emit('close'));
   }
@@ -259,13 +259,13 @@ export class Server extends EventEmitter implements HandleOwner {
 
   ref(): this {
     this._refed = true;
-    if (this._handle !== 0) native.setRef(this._handle, true);
+    if (this._ovId !== 0) native.setRef(this._ovId, true);
     return this;
   }
 
   unref(): this {
     this._refed = false;
-    if (this._handle !== 0) native.setRef(this._handle, false);
+    if (this._ovId !== 0) native.setRef(this._ovId, false);
     return this;
   }
 }

@@ -81,7 +81,7 @@ export class Socket extends Duplex implements HandleOwner {
   timeout: number | undefined = undefined;
 
   /** @internal native handle id, 0 when none */
-  _handle = 0;
+  _ovId = 0;
   private _reading = false;
   private _readWanted = false;
   private _writeCb: WriteCallback | undefined = undefined;
@@ -125,7 +125,7 @@ export class Socket extends Duplex implements HandleOwner {
 
   /** @internal */
   _attach(id: number): void {
-    this._handle = id;
+    this._ovId = id;
     registerHandle(id, this);
     if (this._noDelay) native.setNoDelay(id, true);
     if (this._keepAlive) native.setKeepAlive(id, true, Math.floor(this._keepAlive[1] / 1000));
@@ -160,7 +160,7 @@ export class Socket extends Duplex implements HandleOwner {
         this._afterConnect(result);
         break;
       case EventKind.Close: {
-        this._handle = 0;
+        this._ovId = 0;
         const cb = this._closeCb;
         this._closeCb = undefined;
         if (cb) cb();
@@ -172,7 +172,7 @@ export class Socket extends Duplex implements HandleOwner {
   // ---- reading ------------------------------------------------------------------------------
 
   override _read(): void {
-    if (this.connecting || this._handle === 0) {
+    if (this.connecting || this._ovId === 0) {
       this._readWanted = true; // the stream asked before the connection was up
       return;
     }
@@ -180,8 +180,8 @@ export class Socket extends Duplex implements HandleOwner {
   }
 
   private _startReading(): void {
-    if (this._reading || this._handle === 0) return;
-    const r = native.readStart(this._handle);
+    if (this._reading || this._ovId === 0) return;
+    const r = native.readStart(this._ovId);
     if (r < 0) {
       this.destroy(errnoException(r, 'read'));
       return;
@@ -192,7 +192,7 @@ export class Socket extends Duplex implements HandleOwner {
   private _stopReading(): void {
     if (!this._reading) return;
     this._reading = false;
-    if (this._handle !== 0) native.readStop(this._handle);
+    if (this._ovId !== 0) native.readStop(this._ovId);
   }
 
   // ---- writing ------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ export class Socket extends Duplex implements HandleOwner {
       this._pendingWrite = { chunks, cb };
       return;
     }
-    if (this._handle === 0) {
+    if (this._ovId === 0) {
       cb(ERR_SOCKET_CLOSED());
       return;
     }
@@ -222,7 +222,7 @@ export class Socket extends Duplex implements HandleOwner {
       cb(null);
       return;
     }
-    const r = native.write(this._handle, chunks);
+    const r = native.write(this._ovId, chunks);
     if (r < 0) {
       cb(errnoException(r, 'write'));
       return;
@@ -237,11 +237,11 @@ export class Socket extends Duplex implements HandleOwner {
       this.once('connect', () => this._final(cb));
       return;
     }
-    if (this._handle === 0) {
+    if (this._ovId === 0) {
       cb(null);
       return;
     }
-    const r = native.shutdown(this._handle);
+    const r = native.shutdown(this._ovId);
     // As node: a peer already gone (ENOTCONN) is not a failure of end().
     if (r < 0 && errnoName(r) !== 'ENOTCONN') cb(errnoException(r, 'shutdown'));
     else cb(null);
@@ -265,10 +265,10 @@ export class Socket extends Duplex implements HandleOwner {
     if (pending) pending.cb(err ?? ERR_SOCKET_CLOSED());
     // cb() schedules 'error'; 'close' must come after it, as in node:net.
     cb(err);
-    if (this._handle !== 0) {
+    if (this._ovId !== 0) {
       this._reading = false;
       this._closeCb = () => this._emitClose();
-      native.close(this._handle);
+      native.close(this._ovId);
     } else {
       // No handle to close; still a loop turn later, as node:net's handle close would be.
       setImmediate(() => this._emitClose());
@@ -295,7 +295,7 @@ export class Socket extends Duplex implements HandleOwner {
       // node:net re-initialises a destroyed socket; we refuse clearly instead.
       throw ERR_SOCKET_CLOSED();
     }
-    if (this.connecting || this._handle !== 0) {
+    if (this.connecting || this._ovId !== 0) {
       throw ERR_INVALID_ARG_VALUE('socket', 'connected', 'is already connected or connecting');
     }
     if (typeof cb === 'function') this.once('connect', cb);
@@ -347,7 +347,7 @@ export class Socket extends Duplex implements HandleOwner {
 
   setNoDelay(noDelay = true): this {
     this._noDelay = !!noDelay;
-    if (this._handle !== 0) native.setNoDelay(this._handle, this._noDelay);
+    if (this._ovId !== 0) native.setNoDelay(this._ovId, this._noDelay);
     return this;
   }
 
@@ -355,7 +355,7 @@ export class Socket extends Duplex implements HandleOwner {
     if (typeof initialDelay !== 'number' || !(initialDelay >= 0))
       throw ERR_OUT_OF_RANGE('initialDelay', '>= 0', initialDelay);
     this._keepAlive = [!!enable, initialDelay];
-    if (this._handle !== 0) native.setKeepAlive(this._handle, !!enable, Math.floor(initialDelay / 1000));
+    if (this._ovId !== 0) native.setKeepAlive(this._ovId, !!enable, Math.floor(initialDelay / 1000));
     return this;
   }
 
@@ -393,21 +393,21 @@ export class Socket extends Duplex implements HandleOwner {
 
   ref(): this {
     this._refed = true;
-    if (this._handle !== 0) native.setRef(this._handle, true);
+    if (this._ovId !== 0) native.setRef(this._ovId, true);
     return this;
   }
 
   unref(): this {
     this._refed = false;
-    if (this._handle !== 0) native.setRef(this._handle, false);
+    if (this._ovId !== 0) native.setRef(this._ovId, false);
     return this;
   }
 
   // ---- addresses ----------------------------------------------------------------------------
 
   private _peerAddress(): [4 | 6, string, number] | undefined {
-    if (this._peer === undefined && this._handle !== 0 && !this.connecting) {
-      const a = native.address(this._handle, true);
+    if (this._peer === undefined && this._ovId !== 0 && !this.connecting) {
+      const a = native.address(this._ovId, true);
       if (typeof a !== 'number') this._peer = a;
     }
     return this._peer;
@@ -426,8 +426,8 @@ export class Socket extends Duplex implements HandleOwner {
 
   /** { address, family, port } of the local end, or {} when not bound (as node:net). */
   address(): netUtil.AddressInfo | Record<string, never> {
-    if (this._handle === 0) return {};
-    const a = native.address(this._handle, false);
+    if (this._ovId === 0) return {};
+    const a = native.address(this._ovId, false);
     if (typeof a === 'number') return {};
     return { address: a[1], family: `IPv${a[0]}`, port: a[2] };
   }
@@ -443,7 +443,7 @@ export class Socket extends Duplex implements HandleOwner {
 
   /** True before the socket is connected (node ≥ 18). */
   get pending(): boolean {
-    return this._handle === 0 || this.connecting;
+    return this._ovId === 0 || this.connecting;
   }
 
   get readyState(): SocketReadyState {

@@ -10,7 +10,8 @@ export CXXFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanit
 export LDFLAGS="-fsanitize=address,undefined"
 npx node-gyp rebuild >/dev/null 2>&1
 # Make sure the flags took: an uninstrumented addon would pass without checking anything.
-if ! nm -D build/Release/overlapped.node | grep -q __asan_report; then
+# (grep without -q: with pipefail, -q exiting early would fail the pipe through SIGPIPE)
+if ! nm -D build/Release/overlapped.node | grep __asan_report >/dev/null; then
   echo "test-asan: the addon was built without AddressSanitizer" >&2
   exit 1
 fi

@@ -1,0 +1,44 @@
+// Handles keep the process alive exactly as node:net's do: a listening server or an open
+// socket keeps the event loop running, unref() lets the process exit, ref() undoes it.
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = path.join(__dirname, '..');
+
+async function exitsWithin(moduleName: string, code: string, ms: number): Promise<boolean> {
+  const script = `const net = require('${moduleName}');\n${code}`;
+  try {
+    await run(process.execPath, ['-e', script], { cwd: root, timeout: ms });
+    return true;
+  } catch (e) {
+    if ((e as { killed?: boolean }).killed) return false;
+    throw e;
+  }
+}
+
+describe.each(['overlapped', 'node:net'])('%s: ref/unref', (mod) => {
+  it('a listening server keeps the process alive', async () => {
+    expect(await exitsWithin(mod, `net.createServer().listen(0, '127.0.0.1');`, 1500)).toBe(false);
+  });
+
+  it('an unref()ed server does not', async () => {
+    expect(await exitsWithin(mod, `net.createServer().listen(0, '127.0.0.1').unref();`, 5000)).toBe(true);
+  });
+
+  it('unref() then ref() keeps it alive again', async () => {
+    expect(await exitsWithin(mod, `net.createServer().listen(0, '127.0.0.1').unref().ref();`, 1500)).toBe(false);
+  });
+
+  it('an unref()ed connected socket does not keep the process alive, a closed server does not either', async () => {
+    const code = `
+      const server = net.createServer((s) => { server.close(); });
+      server.listen(0, '127.0.0.1', () => {
+        const c = net.connect(server.address().port, '127.0.0.1', () => { c.unref(); });
+      });
+      server.on('connection', (s) => s.unref());`;
+    expect(await exitsWithin(mod, code, 5000)).toBe(true);
+  });
+});
