@@ -39,6 +39,8 @@ class EnvState final : public EventSink {
   explicit EnvState(napi_env env) : env_(env) {}
   ~EnvState() override {
     for (auto& kv : writes_) napi_delete_reference(env_, kv.second);
+    if (callback_ref_ != nullptr) napi_delete_reference(env_, callback_ref_);
+    if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
   }
 
   // --- EventSink ---
@@ -62,8 +64,8 @@ class EnvState final : public EventSink {
 
   napi_env env_;
   std::unique_ptr<Backend> backend_;
-  Napi::FunctionReference callback_;
-  std::unique_ptr<Napi::AsyncContext> async_context_;
+  napi_ref callback_ref_ = nullptr;
+  napi_async_context async_context_ = nullptr;
   napi_async_cleanup_hook_handle cleanup_handle_ = nullptr;
   // The Buffer array of each socket's write in flight, kept alive until its kWrite event.
   std::unordered_map<int32_t, napi_ref> writes_;
@@ -80,15 +82,23 @@ class EnvState final : public EventSink {
 
 void EnvState::Flush() {
   if (events_.empty()) return;
+  // Raw Node-API calls with their statuses checked: while a worker is being terminated every
+  // call into JS fails, and then the batch is dropped quietly (nobody is left to receive it)
+  // instead of throwing into an environment that can no longer take exceptions.
   Napi::Env env(env_);
   Napi::HandleScope scope(env);
   size_t n = events_.size();
-  Napi::Int32Array evs = Napi::Int32Array::New(env, n * 4);
-  memcpy(evs.Data(), events_.data(), n * sizeof(RawEvent));
-  Napi::Array bufs = Napi::Array::New(env, chunks_.size());
-  for (size_t i = 0; i < chunks_.size(); ++i) {
-    bufs.Set(static_cast<uint32_t>(i),
-             Napi::Buffer<uint8_t>::Copy(env, arena_.data() + chunks_[i].off, chunks_[i].len));
+  napi_value ab, evs, bufs, recv, cb, result;
+  void* ab_data = nullptr;
+  bool ok = napi_create_arraybuffer(env_, n * sizeof(RawEvent), &ab_data, &ab) == napi_ok &&
+            napi_create_typedarray(env_, napi_int32_array, n * 4, ab, 0, &evs) == napi_ok &&
+            napi_create_array_with_length(env_, chunks_.size(), &bufs) == napi_ok;
+  if (ok) memcpy(ab_data, events_.data(), n * sizeof(RawEvent));
+  for (size_t i = 0; ok && i < chunks_.size(); ++i) {
+    napi_value buf;
+    ok = napi_create_buffer_copy(env_, chunks_[i].len, arena_.data() + chunks_[i].off, nullptr,
+                                 &buf) == napi_ok &&
+         napi_set_element(env_, bufs, static_cast<uint32_t>(i), buf) == napi_ok;
   }
   for (const RawEvent& ev : events_) {
     if (ev.kind != kWrite) continue;
@@ -102,16 +112,16 @@ void EnvState::Flush() {
   chunks_.clear();
   arena_.clear();
   if (arena_.capacity() > (8u << 20)) arena_.shrink_to_fit();
+  if (!ok || napi_get_global(env_, &recv) != napi_ok ||
+      napi_get_reference_value(env_, callback_ref_, &cb) != napi_ok || cb == nullptr)
+    return;
 
   napi_value argv[2] = {evs, bufs};
-  napi_value result;
-  napi_status st = napi_make_callback(env_, *async_context_, env.Global(), callback_.Value(), 2,
-                                      argv, &result);
+  napi_status st = napi_make_callback(env_, async_context_, recv, cb, 2, argv, &result);
   if (st == napi_pending_exception) {
     // We are on a bare loop callback: route the throw to process 'uncaughtException'.
     napi_value exc;
-    napi_get_and_clear_last_exception(env_, &exc);
-    napi_fatal_exception(env_, exc);
+    if (napi_get_and_clear_last_exception(env_, &exc) == napi_ok) napi_fatal_exception(env_, exc);
   }
 }
 
@@ -171,8 +181,6 @@ void TeardownDone(void* arg) {
   auto* s = static_cast<EnvState*>(arg);
   napi_async_cleanup_hook_handle h = s->cleanup_handle_;
   s->backend_.reset();
-  s->callback_.Reset();
-  s->async_context_.reset();
   delete s;
   napi_remove_async_cleanup_hook(h);
 }
@@ -207,8 +215,9 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   if (name == "io_uring") state->backend_ = CreateUringBackend(loop, state.get(), cfg, &err);
 #endif
   if (!state->backend_) return Napi::Number::New(env, err);
-  state->callback_ = Napi::Persistent(info[0].As<Napi::Function>());
-  state->async_context_ = std::make_unique<Napi::AsyncContext>(env, "overlapped");
+  napi_value resource_name = Napi::String::New(env, "overlapped");
+  napi_create_reference(env, info[0], 1, &state->callback_ref_);
+  napi_async_init(env, nullptr, resource_name, &state->async_context_);
   EnvState* s = state.release();
   // No finalizer: the async cleanup hook owns the state's end (it must outlive the loop's
   // handle closes, which finish after instance data would be finalized).
