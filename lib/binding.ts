@@ -9,6 +9,7 @@ import * as path from 'node:path';
 
 /** The raw native interface (native/addon.cc). Failures are negative errno-style numbers. */
 export interface NativeBinding {
+  probe(backend: string): number;
   init(
     onBatch: (events: Int32Array, buffers: Buffer[]) => void,
     backend: string,
@@ -24,6 +25,7 @@ export interface NativeBinding {
     reusePort: boolean,
   ): number;
   connect(family: 4 | 6, address: string, port: number, localAddress: string, localPort: number): number;
+  acceptPause(id: number, pause: boolean): number;
   readStart(id: number): number;
   readStop(id: number): number;
   write(id: number, chunks: Uint8Array[]): number;
@@ -136,34 +138,41 @@ function defaultBackend(): string {
   return process.platform === 'win32' ? 'iocp' : 'io_uring';
 }
 
-function intFromEnv(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
-  return n;
-}
-
-function start(): string {
-  const requested = process.env.OVERLAPPED_BACKEND || defaultBackend();
-  const r = native.init(
-    onBatch,
-    requested,
-    intFromEnv('OVERLAPPED_RECV_BUFFER_SIZE', 16 * 1024),
-    intFromEnv('OVERLAPPED_RECV_BUFFER_COUNT', 256),
-  );
-  if (typeof r === 'string') return r;
+function backendError(requested: string, errno: number): Error {
   const { errnoName } = require('./errors') as typeof import('./errors');
   const err = new Error(
-    `overlapped: the ${requested} backend could not start here (${errnoName(r)}). ` +
+    `overlapped: the ${requested} backend could not start here (${errnoName(errno)}). ` +
       (requested === 'io_uring'
         ? 'io_uring needs Linux 6.0 or newer and may be disabled by seccomp or ' +
           'the kernel.io_uring_disabled sysctl.'
         : ''),
   );
-  Object.assign(err, { code: 'ERR_OVERLAPPED_BACKEND', errno: r });
-  throw err;
+  Object.assign(err, { code: 'ERR_OVERLAPPED_BACKEND', errno });
+  return err;
 }
 
-/** The backend in use in this environment: 'io_uring' (Linux) or 'iocp' (Windows). */
-export const backendName: string = start();
+function choose(): string {
+  const requested = process.env.OVERLAPPED_BACKEND || defaultBackend();
+  const r = native.probe(requested);
+  if (r !== 0) throw backendError(requested, r);
+  return requested;
+}
+
+/**
+ * The backend this environment uses: 'io_uring' (Linux) or 'iocp' (Windows). Known at
+ * import (a cheap probe); the backend itself starts on first use, so configure() can still
+ * shape the receive pool until then.
+ */
+export const backendName: string = choose();
+
+let started = false;
+
+/** Starts this environment's backend if it has not started yet. */
+export function ensureStarted(): void {
+  if (started) return;
+  const { config, freezePool } = require('./config') as typeof import('./config');
+  const r = native.init(onBatch, backendName, config.recvBufferSize, config.recvBufferCount);
+  if (typeof r !== 'string') throw backendError(backendName, r);
+  started = true;
+  freezePool();
+}

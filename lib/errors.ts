@@ -151,6 +151,32 @@ export function ERR_SOCKET_CONNECTION_TIMEOUT(): Error {
   return coded(new Error('Socket connection timeout'), 'ERR_SOCKET_CONNECTION_TIMEOUT');
 }
 
+/**
+ * A socket whose send queue passed its hard limit (the program kept writing to a peer that
+ * does not read). The socket is destroyed with this error; see docs/api.md, "Budgets".
+ */
+export interface SocketBufferLimitError extends Error {
+  code: 'ERR_SOCKET_BUFFER_LIMIT';
+  /** The limit in force, bytes. */
+  limit: number;
+  /** Bytes that would have been queued with the refused write. */
+  queued: number;
+}
+
+export function ERR_SOCKET_BUFFER_LIMIT(limit: number, queued: number, peer: string): SocketBufferLimitError {
+  const err = coded(
+    new Error(
+      `Socket send queue limit exceeded: ${queued} bytes would be queued for ${peer}, the limit ` +
+        `is ${limit}; the peer is not reading as fast as the program writes (check write()'s ` +
+        `return value and wait for 'drain')`,
+    ),
+    'ERR_SOCKET_BUFFER_LIMIT',
+  ) as SocketBufferLimitError;
+  err.limit = limit;
+  err.queued = queued;
+  return err;
+}
+
 /** Something node:net does that overlapped does not (yet): IPC paths, handles, fds. */
 export function ERR_OVERLAPPED_UNSUPPORTED(what: string): Error {
   return coded(

@@ -3,24 +3,36 @@
 // written for node:net keeps working; see docs/api.md for what differs.
 import * as netUtil from 'node:net';
 
-import { backendName, native, type NativeStats } from './binding';
+import { backendName, ensureStarted, native, type NativeStats } from './binding';
+import { budgetStats, type BudgetStats } from './budget';
+import { configure, type OverlappedConfig } from './config';
 import { Server, type ListenOptions, type ServerOpts } from './server';
 import { Socket, type SocketConstructorOpts, type TcpSocketConnectOpts } from './socket';
 
 export { Server, Socket };
 export type { ListenOptions, ServerOpts, SocketConstructorOpts, TcpSocketConnectOpts };
-export type { SystemError } from './errors';
+export type { SocketBufferLimitError, SystemError } from './errors';
+export { configure };
+export type { OverlappedConfig };
 export type { AddressInfo } from 'node:net';
 
 /** Which backend this environment uses: 'io_uring' (Linux) or 'iocp' (Windows). */
 export const backend: string = backendName;
 
-/** Counters and peaks of the native side: the receive pool, sockets, accepts, sends. */
-export type Stats = NativeStats;
+/**
+ * Counters and peaks: the receive pool (native), the write budget (userland queues), sockets
+ * and accepts. See docs/api.md for each field.
+ */
+export type Stats = NativeStats &
+  BudgetStats & {
+    /** Times a server stopped accepting at maxConnections. */
+    acceptPausesAtMaxConnections: number;
+  };
 
-/** A snapshot of the native counters. Cheap: one native call, no allocation beyond the object. */
+/** A snapshot of all counters. Cheap enough to call every second with thousands of sockets. */
 export function stats(): Stats {
-  return native.stats();
+  ensureStarted();
+  return { ...native.stats(), ...budgetStats(), acceptPausesAtMaxConnections: Server.acceptPauses };
 }
 
 /** Creates a TCP server, as node:net's createServer(). */
@@ -45,6 +57,8 @@ export function connect(...args: unknown[]): Socket {
     readableHighWaterMark: socketOpts.readableHighWaterMark,
     writableHighWaterMark: socketOpts.writableHighWaterMark,
     signal: socketOpts.signal,
+    writeLimit: socketOpts.writeLimit,
+    pauseOnWriteBackpressure: socketOpts.pauseOnWriteBackpressure,
   });
   return (socket.connect as (...a: unknown[]) => Socket)(...args);
 }
@@ -62,6 +76,7 @@ export const SocketAddress = netUtil.SocketAddress;
 const overlapped = {
   backend,
   stats,
+  configure,
   createServer,
   connect,
   createConnection,

@@ -5,7 +5,8 @@ import * as dns from 'node:dns';
 import { EventEmitter } from 'node:events';
 import * as netUtil from 'node:net';
 
-import { EventKind, native, registerHandle, type HandleOwner } from './binding';
+import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
+import { checkWriteLimit } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
@@ -31,6 +32,10 @@ export interface ServerOpts {
   keepAliveInitialDelay?: number;
   /** High water mark of accepted sockets, in bytes. */
   highWaterMark?: number;
+  /** Per-socket hard send-queue limit of accepted sockets (see SocketConstructorOpts). */
+  writeLimit?: number;
+  /** Pause an accepted socket's reads while its writes are backed up. Default true. */
+  pauseOnWriteBackpressure?: boolean;
 }
 
 /** Options for server.listen(options), as node:net's. */
@@ -51,8 +56,15 @@ export interface ListenOptions {
 }
 
 export class Server extends EventEmitter implements HandleOwner {
-  /** Connections beyond this are closed as soon as they are accepted ('drop' is emitted). */
+  /**
+   * At this many connections the server stops accepting (new peers wait in the kernel's
+   * backlog) and resumes when one closes. A connection the kernel completed in the meantime
+   * is closed at once and reported with 'drop', as node:net does.
+   */
   maxConnections: number | undefined = undefined;
+  private _acceptPaused = false;
+  /** Times accepting was paused at maxConnections. */
+  static acceptPauses = 0;
 
   private _ovId = 0;
   private _listening = false;
@@ -75,6 +87,7 @@ export class Server extends EventEmitter implements HandleOwner {
       throw ERR_INVALID_ARG_TYPE('options', 'of type object', options);
     }
     this._opts = { ...(options as ServerOpts) };
+    if (this._opts.writeLimit !== undefined) checkWriteLimit(this._opts.writeLimit);
     if (connectionListener !== undefined) {
       if (typeof connectionListener !== 'function')
         throw ERR_INVALID_ARG_TYPE('connectionListener', 'of type function', connectionListener);
@@ -114,6 +127,7 @@ export class Server extends EventEmitter implements HandleOwner {
       }
     }
     if (this._listening || this._ovId !== 0) throw ERR_SERVER_ALREADY_LISTEN();
+    ensureStarted();
 
     const port = opts.port === undefined || opts.port === null ? 0 : validatePort(opts.port, 'options.port');
     const backlog = opts.backlog ?? 511;
@@ -195,10 +209,12 @@ export class Server extends EventEmitter implements HandleOwner {
       keepAlive: this._opts.keepAlive,
       keepAliveInitialDelay: this._opts.keepAliveInitialDelay,
       highWaterMark: this._opts.highWaterMark,
+      writeLimit: this._opts.writeLimit,
+      pauseOnWriteBackpressure: this._opts.pauseOnWriteBackpressure,
       pauseOnCreate: !!this._opts.pauseOnConnect,
       [kAcceptedHandle]: id,
     } as SocketConstructorOpts & { [kAcceptedHandle]: number };
-    if (this.maxConnections !== undefined && this._connections >= this.maxConnections) {
+    if (this._atMax()) {
       const socket = new Socket(opts);
       const data = { localAddress: socket.localAddress, localPort: socket.localPort,
         localFamily: socket.localFamily, remoteAddress: socket.remoteAddress,
@@ -212,10 +228,24 @@ export class Server extends EventEmitter implements HandleOwner {
     this._connections++;
     socket.once('close', () => {
       this._connections--;
+      if (this._acceptPaused && !this._atMax() && this._ovId !== 0) {
+        this._acceptPaused = false;
+        native.acceptPause(this._ovId, false);
+      }
       if (this._closing) this._emitCloseIfDrained();
     });
+    if (this._atMax() && !this._acceptPaused) {
+      // Back off instead of accepting and closing: peers wait in the backlog until a slot frees.
+      this._acceptPaused = true;
+      Server.acceptPauses++;
+      native.acceptPause(this._ovId, true);
+    }
     if (this._opts.pauseOnConnect) socket.pause();
     this.emit('connection', socket);
+  }
+
+  private _atMax(): boolean {
+    return this.maxConnections != null && this._connections >= this.maxConnections;
   }
 
   // ---- close --------------------------------------------------------------------------------

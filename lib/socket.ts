@@ -7,13 +7,16 @@ import * as dns from 'node:dns';
 import { Duplex } from 'node:stream';
 import * as netUtil from 'node:net';
 
-import { EventKind, native, registerHandle, type HandleOwner } from './binding';
+import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
+import { forget, noteLimitDestroy, report, type Budgeted } from './budget';
+import { checkWriteLimit, config } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   ERR_OUT_OF_RANGE,
   ERR_OVERLAPPED_UNSUPPORTED,
   ERR_SOCKET_BAD_PORT,
+  ERR_SOCKET_BUFFER_LIMIT,
   ERR_SOCKET_CLOSED,
   errnoException,
   errnoName,
@@ -38,6 +41,17 @@ export interface SocketConstructorOpts {
   signal?: AbortSignal;
   /** Not supported (node:net wraps an existing fd). */
   fd?: number;
+  /**
+   * Hard limit on bytes queued for sending: a write() that would pass it destroys the socket
+   * with ERR_SOCKET_BUFFER_LIMIT. Default: configure()'s socketWriteLimit (8 MiB).
+   */
+  writeLimit?: number;
+  /**
+   * While write() would return false (the queue is above writableHighWaterMark), stop reading
+   * from this socket, so a peer that does not read our replies cannot make us read more of its
+   * requests. Default true; false gives node:net's behaviour (reads go on regardless).
+   */
+  pauseOnWriteBackpressure?: boolean;
 }
 
 /** Options for `socket.connect()` and `net.connect()`, as node:net's TCP options. */
@@ -70,7 +84,7 @@ export const kAcceptedHandle = Symbol('overlapped.acceptedHandle');
 
 type WriteCallback = (error?: Error | null) => void;
 
-export class Socket extends Duplex implements HandleOwner {
+export class Socket extends Duplex implements HandleOwner, Budgeted {
   /** True while a connect is in progress. */
   connecting = false;
   /** Bytes received. */
@@ -82,8 +96,16 @@ export class Socket extends Duplex implements HandleOwner {
 
   /** @internal native handle id, 0 when none */
   _ovId = 0;
-  private _reading = false;
-  private _readWanted = false;
+  private _reading = false; // native reads are on
+  private _readWanted = false; // the stream wants data (_read() called, no push() refused since)
+  private _eof = false;
+  private _pausedForWrite = false;
+  /** @internal */
+  _pausedForBudget = false;
+  /** @internal bytes queued for sending, as last reported to the budget */
+  _queued = 0;
+  private _writeLimit: number;
+  private _pauseOnWriteBackpressure: boolean;
   private _writeCb: WriteCallback | undefined = undefined;
   private _pendingWrite: { chunks: Buffer[]; cb: WriteCallback } | undefined = undefined;
   private _bytesDispatched = 0;
@@ -110,6 +132,8 @@ export class Socket extends Duplex implements HandleOwner {
       decodeStrings: true,
       signal: options.signal,
     });
+    this._writeLimit = options.writeLimit === undefined ? config.socketWriteLimit : checkWriteLimit(options.writeLimit);
+    this._pauseOnWriteBackpressure = options.pauseOnWriteBackpressure ?? true;
     if (options.noDelay) this._noDelay = true;
     if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
     const accepted = (options as { [kAcceptedHandle]?: number })[kAcceptedHandle];
@@ -138,15 +162,20 @@ export class Socket extends Duplex implements HandleOwner {
       case EventKind.Data:
         this.bytesRead += result;
         this._touch();
-        if (!this.push(data)) this._stopReading();
+        if (!this.push(data)) {
+          this._readWanted = false;
+          this._updateReading();
+        }
         break;
       case EventKind.Eof:
         this._reading = false;
+        this._eof = true;
         this.push(null);
         this.read(0); // as node: 'end' now if nothing is buffered, even with no consumer
         break;
       case EventKind.ReadError:
         this._reading = false;
+        this._eof = true;
         this.destroy(errnoException(result, 'read'));
         break;
       case EventKind.Write: {
@@ -154,6 +183,7 @@ export class Socket extends Duplex implements HandleOwner {
         this._writeCb = undefined;
         this._touch();
         if (cb) cb(result < 0 ? errnoException(result, 'write') : null);
+        if (!this.destroyed) report(this, this.writableLength);
         break;
       }
       case EventKind.Connect:
@@ -172,30 +202,84 @@ export class Socket extends Duplex implements HandleOwner {
   // ---- reading ------------------------------------------------------------------------------
 
   override _read(): void {
-    if (this.connecting || this._ovId === 0) {
-      this._readWanted = true; // the stream asked before the connection was up
-      return;
-    }
-    this._startReading();
+    this._readWanted = true;
+    this._updateReading();
   }
 
-  private _startReading(): void {
-    if (this._reading || this._ovId === 0) return;
-    const r = native.readStart(this._ovId);
-    if (r < 0) {
-      this.destroy(errnoException(r, 'read'));
-      return;
+  // Native reads run while the stream wants data and nothing holds them back: the socket's own
+  // write back-pressure, the global write budget, or a connection not up yet.
+  private _updateReading(): void {
+    const on =
+      this._readWanted && !this._pausedForWrite && !this._pausedForBudget && !this._eof &&
+      this._ovId !== 0 && !this.connecting;
+    if (on && !this._reading) {
+      const r = native.readStart(this._ovId);
+      if (r < 0) {
+        this.destroy(errnoException(r, 'read'));
+        return;
+      }
+      this._reading = true;
+    } else if (!on && this._reading) {
+      this._reading = false;
+      native.readStop(this._ovId);
     }
-    this._reading = true;
   }
 
-  private _stopReading(): void {
-    if (!this._reading) return;
-    this._reading = false;
-    if (this._ovId !== 0) native.readStop(this._ovId);
+  /** @internal the global budget pauses or resumes this socket's reads */
+  _setBudgetPause(paused: boolean): void {
+    this._pausedForBudget = paused;
+    this._updateReading();
   }
+
+  private _onDrain = (): void => {
+    this._pausedForWrite = false;
+    this._updateReading();
+  };
 
   // ---- writing ------------------------------------------------------------------------------
+
+  // write() and end() are where bytes enter the userland queue: the hard limit is checked
+  // before a chunk is taken, the budget learns the new queue length after.
+  override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    if (!this._admit(chunk, encoding)) return false;
+    const r = (super.write as (...a: unknown[]) => boolean)(chunk, encoding, cb);
+    this._queuedChanged();
+    return r;
+  }
+
+  override end(chunk?: unknown, encoding?: unknown, cb?: unknown): this {
+    if (typeof chunk !== 'function' && chunk != null && !this._admit(chunk, encoding)) return this;
+    (super.end as (...a: unknown[]) => this)(chunk, encoding, cb);
+    this._queuedChanged();
+    return this;
+  }
+
+  private _admit(chunk: unknown, encoding: unknown): boolean {
+    if (this.destroyed || this.writableEnded) return true; // Writable reports those itself
+    let n = 0;
+    if (typeof chunk === 'string') {
+      const enc = typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8';
+      n = Buffer.byteLength(chunk, enc);
+    } else if (ArrayBuffer.isView(chunk)) {
+      n = chunk.byteLength;
+    }
+    const queued = this.writableLength + n;
+    if (queued <= this._writeLimit) return true;
+    noteLimitDestroy();
+    const peer = this.remoteAddress ? `${this.remoteAddress}:${this.remotePort}` : 'a socket';
+    this.destroy(ERR_SOCKET_BUFFER_LIMIT(this._writeLimit, queued, peer));
+    return false;
+  }
+
+  private _queuedChanged(): void {
+    if (this.destroyed) return;
+    report(this, this.writableLength);
+    if (this._pauseOnWriteBackpressure && this.writableNeedDrain && !this._pausedForWrite) {
+      this._pausedForWrite = true;
+      this._updateReading();
+      this.once('drain', this._onDrain);
+    }
+  }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
     this._send([chunk], cb);
@@ -260,6 +344,7 @@ export class Socket extends Duplex implements HandleOwner {
     this._clearTimer();
     this.connecting = false;
     this._hadError = err != null;
+    forget(this);
     const pending = this._pendingWrite;
     this._pendingWrite = undefined;
     if (pending) pending.cb(err ?? ERR_SOCKET_CLOSED());
@@ -267,6 +352,7 @@ export class Socket extends Duplex implements HandleOwner {
     cb(err);
     if (this._ovId !== 0) {
       this._reading = false;
+      this._readWanted = false;
       this._closeCb = () => this._emitClose();
       native.close(this._ovId);
     } else {
@@ -302,6 +388,7 @@ export class Socket extends Duplex implements HandleOwner {
     if (options.noDelay !== undefined) this._noDelay = !!options.noDelay;
     if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
+    ensureStarted();
     this.connecting = true;
     lookupAndConnect(this, options);
     return this;
@@ -335,12 +422,8 @@ export class Socket extends Duplex implements HandleOwner {
     if (pending) this._send(pending.chunks, pending.cb);
     this.emit('connect');
     this.emit('ready');
-    if (this._readWanted) {
-      this._readWanted = false;
-      this._startReading();
-    } else if (!this.isPaused()) {
-      this.read(0); // as node:net: the first read, or an immediate EOF
-    }
+    this._updateReading();
+    if (!this.isPaused()) this.read(0); // as node:net: the first read, or an immediate EOF
   }
 
   // ---- options ------------------------------------------------------------------------------

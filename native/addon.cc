@@ -263,6 +263,24 @@ Napi::Value Connect(const Napi::CallbackInfo& info) {
 
 int32_t IdArg(const Napi::CallbackInfo& info) { return info[0].As<Napi::Number>().Int32Value(); }
 
+// probe(backendName) -> 0 | negative error; starts nothing.
+Napi::Value Probe(const Napi::CallbackInfo& info) {
+  if (!CheckArgs(info, "s")) return info.Env().Null();
+  std::string name = info[0].As<Napi::String>();
+  int r = kErrInval;
+#if defined(__linux__)
+  if (name == "io_uring") r = ProbeUring();
+#endif
+  return Napi::Number::New(info.Env(), r);
+}
+
+Napi::Value AcceptPause(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "nb")) return info.Env().Null();
+  return Napi::Number::New(info.Env(),
+                           s->backend_->AcceptPause(IdArg(info), info[1].As<Napi::Boolean>()));
+}
+
 Napi::Value ReadStart(const Napi::CallbackInfo& info) {
   EnvState* s = State(info);
   if (s == nullptr || !CheckArgs(info, "n")) return info.Env().Null();
@@ -374,6 +392,8 @@ Napi::Object ModuleInit(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init, "init"));
   exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
   exports.Set("connect", Napi::Function::New(env, Connect, "connect"));
+  exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
+  exports.Set("acceptPause", Napi::Function::New(env, AcceptPause, "acceptPause"));
   exports.Set("readStart", Napi::Function::New(env, ReadStart, "readStart"));
   exports.Set("readStop", Napi::Function::New(env, ReadStop, "readStop"));
   exports.Set("write", Napi::Function::New(env, Write, "write"));

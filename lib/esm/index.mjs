@@ -5,6 +5,7 @@ import cjs from '../cjs/index.js';
 export const {
   backend,
   stats,
+  configure,
   createServer,
   connect,
   createConnection,

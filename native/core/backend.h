@@ -96,6 +96,9 @@ class Backend {
   // Each returns 0 (or a new id > 0) on success, a negative error otherwise.
   virtual int32_t Listen(const SockAddr& addr, const ListenOptions& opts) = 0;
   virtual int32_t Connect(const SockAddr& addr, const SockAddr* local) = 0;
+  // Stops or resumes accepting on a listener (maxConnections). Connections the kernel had
+  // already completed may still be reported after a pause; none is lost.
+  virtual int AcceptPause(int32_t id, bool pause) = 0;
   virtual int ReadStart(int32_t id) = 0;
   virtual int ReadStop(int32_t id) = 0;
   // The slices stay valid until the kWrite event for this id: the caller keeps them alive.
@@ -120,6 +123,8 @@ class Backend {
 // here (io_uring blocked by seccomp, too old a kernel, ...). Defined in the backend folders.
 std::unique_ptr<Backend> CreateUringBackend(uv_loop_s* loop, EventSink* sink, const Config& cfg,
                                             int* err);
+// Whether the backend could start here, without starting it (0 or a negative error).
+int ProbeUring();
 
 }  // namespace ov
 

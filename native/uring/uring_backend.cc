@@ -75,6 +75,7 @@ struct Conn {
   bool waiting_buffer = false;  // queued in starving_
   bool accept_armed = false;
   bool accept_waiting = false;  // queued in accept_retry_
+  bool accept_paused = false;   // AcceptPause(): no accept is armed while set
   unsigned accept_backoff_ms = 0;
   int pending = 0;  // SQEs whose last CQE has not arrived yet
   // Send state: the iovecs of the one Write() in flight. The bytes belong to JS Buffers that
@@ -111,6 +112,7 @@ class UringBackend final : public Backend {
   const char* Name() const override { return "io_uring"; }
   int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
   int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
+  int AcceptPause(int32_t id, bool pause) override;
   int ReadStart(int32_t id) override;
   int ReadStop(int32_t id) override;
   int Write(int32_t id, const Slice* slices, size_t count) override;
@@ -379,7 +381,7 @@ void UringBackend::RetryAccepts() {
     Conn* c = Find(id);
     if (c == nullptr) continue;
     c->accept_waiting = false;
-    if (!c->accept_armed && !ArmAccept(c)) QueueAcceptRetry(c, false);
+    if (!c->accept_armed && !c->accept_paused && !ArmAccept(c)) QueueAcceptRetry(c, false);
   }
   ring_.Submit();
 }
@@ -410,7 +412,25 @@ void UringBackend::OnAccept(Conn* c, int32_t res, bool more) {
       return;
     }
   }
-  if (!more && !c->closing && !c->accept_waiting && !ArmAccept(c)) QueueAcceptRetry(c, false);
+  if (!more && !c->closing && !c->accept_waiting && !c->accept_paused && !ArmAccept(c))
+    QueueAcceptRetry(c, false);
+}
+
+int UringBackend::AcceptPause(int32_t id, bool pause) {
+  Conn* c = Find(id);
+  if (c == nullptr || !c->listener) return -EBADF;
+  c->accept_paused = pause;
+  if (pause) {
+    if (c->accept_armed) {
+      io_uring_sqe* sqe = NewSqe(c, kOpCancel);
+      if (sqe == nullptr) return -EBUSY;
+      sqe->opcode = IORING_OP_ASYNC_CANCEL;
+      sqe->addr = UserData(kOpAccept, c->id);
+    }
+    return 0;
+  }
+  if (!c->accept_armed && !c->accept_waiting && !ArmAccept(c)) QueueAcceptRetry(c, false);
+  return 0;
 }
 
 // ---- connect ---------------------------------------------------------------------------------
@@ -818,6 +838,12 @@ void UringBackend::Teardown(void (*done)(void*), void* arg) {
 }
 
 }  // namespace
+
+int ProbeUring() {
+  if (!KernelAtLeast(6, 0)) return -ENOSYS;
+  uring::Ring ring;
+  return ring.Init(4, 8);
+}
 
 std::unique_ptr<Backend> CreateUringBackend(uv_loop_s* loop, EventSink* sink, const Config& cfg,
                                             int* err) {

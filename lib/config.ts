@@ -1,0 +1,105 @@
+// The process-wide (per environment) budgets and pool shape, with their defaults, the
+// environment variables operators set them with, and configure() for programs. The pool's
+// shape is fixed when the backend starts (the first listen, connect or stats()); the write
+// budgets may change at any time.
+import { ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE, OverlappedError } from './errors';
+
+export interface OverlappedConfig {
+  /** Bytes per receive-pool buffer. Default 16384. Env: OVERLAPPED_RECV_BUFFER_SIZE. */
+  recvBufferSize: number;
+  /**
+   * Buffers in the receive pool: a power of two, 1 to 32768. Default 256 (4 MiB with the
+   * default size). Env: OVERLAPPED_RECV_BUFFER_COUNT.
+   */
+  recvBufferCount: number;
+  /**
+   * Bytes that may be queued for sending across all sockets before reads are shed from the
+   * sockets holding the most. Default 64 MiB. Env: OVERLAPPED_WRITE_BUDGET.
+   */
+  writeBudget: number;
+  /**
+   * Hard per-socket limit on bytes queued for sending; a socket past it is destroyed with
+   * ERR_SOCKET_BUFFER_LIMIT. Default 8 MiB. Env: OVERLAPPED_SOCKET_WRITE_LIMIT.
+   * Per socket, the `writeLimit` option of createServer()/connect() overrides it.
+   */
+  socketWriteLimit: number;
+}
+
+const MiB = 1024 * 1024;
+
+const bounds: Record<keyof OverlappedConfig, [number, number, string]> = {
+  recvBufferSize: [512, 4 * MiB, 'OVERLAPPED_RECV_BUFFER_SIZE'],
+  recvBufferCount: [1, 32768, 'OVERLAPPED_RECV_BUFFER_COUNT'],
+  writeBudget: [64 * 1024, Infinity, 'OVERLAPPED_WRITE_BUDGET'],
+  socketWriteLimit: [1024, Infinity, 'OVERLAPPED_SOCKET_WRITE_LIMIT'],
+};
+
+function check(name: keyof OverlappedConfig, value: unknown): number {
+  if (typeof value !== 'number') throw ERR_INVALID_ARG_TYPE(`options.${name}`, 'of type number', value);
+  const [min, max] = bounds[name];
+  const integral = Number.isInteger(value) || (value === Infinity && max === Infinity);
+  if (!integral || value < min || value > max) {
+    throw ERR_OUT_OF_RANGE(`options.${name}`, `an integer >= ${min} and <= ${max}`, value);
+  }
+  if (name === 'recvBufferCount' && (value & (value - 1)) !== 0) {
+    throw ERR_OUT_OF_RANGE('options.recvBufferCount', 'a power of two', value);
+  }
+  return value;
+}
+
+function fromEnv(name: keyof OverlappedConfig, fallback: number): number {
+  const env = bounds[name][2];
+  const raw = process.env[env];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw === 'Infinity' ? Infinity : Number(raw);
+  try {
+    return check(name, value);
+  } catch (e) {
+    (e as Error).message = `${env}: ${(e as Error).message}`;
+    throw e;
+  }
+}
+
+export const config: OverlappedConfig = {
+  recvBufferSize: fromEnv('recvBufferSize', 16 * 1024),
+  recvBufferCount: fromEnv('recvBufferCount', 256),
+  writeBudget: fromEnv('writeBudget', 64 * MiB),
+  socketWriteLimit: fromEnv('socketWriteLimit', 8 * MiB),
+};
+
+let poolFrozen = false;
+
+/** @internal called when the backend starts: the pool's shape is fixed from then on */
+export function freezePool(): void {
+  poolFrozen = true;
+}
+
+/**
+ * Sets budgets and the receive pool's shape. The pool settings must come before the first
+ * listen()/connect()/stats() (ERR_OVERLAPPED_ALREADY_STARTED after); the write budgets apply
+ * at once. Returns the configuration in force.
+ */
+export function configure(options: Partial<OverlappedConfig> = {}): OverlappedConfig {
+  if (options === null || typeof options !== 'object')
+    throw ERR_INVALID_ARG_TYPE('options', 'of type object', options);
+  const next = { ...config };
+  for (const key of Object.keys(options) as Array<keyof OverlappedConfig>) {
+    if (!(key in bounds)) throw ERR_INVALID_ARG_TYPE(`options.${key}`, 'a known option', options[key]);
+    if (options[key] === undefined) continue;
+    next[key] = check(key, options[key]);
+  }
+  if (poolFrozen && (next.recvBufferSize !== config.recvBufferSize || next.recvBufferCount !== config.recvBufferCount)) {
+    throw new OverlappedError(
+      'ERR_OVERLAPPED_ALREADY_STARTED',
+      'The receive pool is fixed once the backend has started; call configure() with ' +
+        'recvBufferSize/recvBufferCount before the first listen(), connect() or stats()',
+    );
+  }
+  Object.assign(config, next);
+  return { ...config };
+}
+
+/** Validates a per-socket writeLimit option. */
+export function checkWriteLimit(value: unknown): number {
+  return check('socketWriteLimit', value);
+}
