@@ -15,6 +15,7 @@ export interface NativeBinding {
     backend: string,
     recvBufferSize: number,
     recvBufferCount: number,
+    recvMultishot: boolean,
   ): string | number;
   listen(
     family: 4 | 6,
@@ -171,7 +172,7 @@ let started = false;
 export function ensureStarted(): void {
   if (started) return;
   const { config, freezePool } = require('./config') as typeof import('./config');
-  const r = native.init(onBatch, backendName, config.recvBufferSize, config.recvBufferCount);
+  const r = native.init(onBatch, backendName, config.recvBufferSize, config.recvBufferCount, config.recvMode === 'multishot');
   if (typeof r !== 'string') throw backendError(backendName, r);
   started = true;
   freezePool();

@@ -2,9 +2,17 @@
 // environment variables operators set them with, and configure() for programs. The pool's
 // shape is fixed when the backend starts (the first listen, connect or stats()); the write
 // budgets may change at any time.
-import { ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE, OverlappedError } from './errors';
+import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, OverlappedError } from './errors';
 
 export interface OverlappedConfig {
+  /**
+   * How sockets receive (io_uring). 'metered' (default): one pool buffer per receive, re-armed
+   * after JS has seen the bytes, so a socket whose replies back up stops within one buffer and
+   * the write budgets hold tightly. 'multishot': one multishot receive per socket, fewer
+   * submissions, but the kernel may hand one socket up to 32 buffers before JS can say stop.
+   * Env: OVERLAPPED_RECV_MODE. Fixed when the backend starts.
+   */
+  recvMode: 'metered' | 'multishot';
   /** Bytes per receive-pool buffer. Default 16384. Env: OVERLAPPED_RECV_BUFFER_SIZE. */
   recvBufferSize: number;
   /**
@@ -27,14 +35,16 @@ export interface OverlappedConfig {
 
 const MiB = 1024 * 1024;
 
-const bounds: Record<keyof OverlappedConfig, [number, number, string]> = {
+type NumericKey = Exclude<keyof OverlappedConfig, 'recvMode'>;
+
+const bounds: Record<NumericKey, [number, number, string]> = {
   recvBufferSize: [512, 4 * MiB, 'OVERLAPPED_RECV_BUFFER_SIZE'],
   recvBufferCount: [1, 32768, 'OVERLAPPED_RECV_BUFFER_COUNT'],
   writeBudget: [64 * 1024, Infinity, 'OVERLAPPED_WRITE_BUDGET'],
   socketWriteLimit: [1024, Infinity, 'OVERLAPPED_SOCKET_WRITE_LIMIT'],
 };
 
-function check(name: keyof OverlappedConfig, value: unknown): number {
+function check(name: NumericKey, value: unknown): number {
   if (typeof value !== 'number') throw ERR_INVALID_ARG_TYPE(`options.${name}`, 'of type number', value);
   const [min, max] = bounds[name];
   const integral = Number.isInteger(value) || (value === Infinity && max === Infinity);
@@ -47,7 +57,7 @@ function check(name: keyof OverlappedConfig, value: unknown): number {
   return value;
 }
 
-function fromEnv(name: keyof OverlappedConfig, fallback: number): number {
+function fromEnv(name: NumericKey, fallback: number): number {
   const env = bounds[name][2];
   const raw = process.env[env];
   if (raw === undefined || raw === '') return fallback;
@@ -60,7 +70,15 @@ function fromEnv(name: keyof OverlappedConfig, fallback: number): number {
   }
 }
 
+function modeFromEnv(): 'metered' | 'multishot' {
+  const raw = process.env.OVERLAPPED_RECV_MODE;
+  if (raw === undefined || raw === '' || raw === 'metered') return 'metered';
+  if (raw === 'multishot') return 'multishot';
+  throw new RangeError(`OVERLAPPED_RECV_MODE must be 'metered' or 'multishot', got '${raw}'`);
+}
+
 export const config: OverlappedConfig = {
+  recvMode: modeFromEnv(),
   recvBufferSize: fromEnv('recvBufferSize', 16 * 1024),
   recvBufferCount: fromEnv('recvBufferCount', 256),
   writeBudget: fromEnv('writeBudget', 64 * MiB),
@@ -84,15 +102,28 @@ export function configure(options: Partial<OverlappedConfig> = {}): OverlappedCo
     throw ERR_INVALID_ARG_TYPE('options', 'of type object', options);
   const next = { ...config };
   for (const key of Object.keys(options) as Array<keyof OverlappedConfig>) {
-    if (!(key in bounds)) throw ERR_INVALID_ARG_TYPE(`options.${key}`, 'a known option', options[key]);
-    if (options[key] === undefined) continue;
-    next[key] = check(key, options[key]);
+    const value = options[key];
+    if (value === undefined) continue;
+    if (key === 'recvMode') {
+      if (value !== 'metered' && value !== 'multishot')
+        throw ERR_INVALID_ARG_VALUE('options.recvMode', value, "must be 'metered' or 'multishot'");
+      next.recvMode = value;
+    } else if (key in bounds) {
+      next[key] = check(key, value);
+    } else {
+      throw ERR_INVALID_ARG_VALUE(`options.${String(key)}`, value, 'is not an option of configure()');
+    }
   }
-  if (poolFrozen && (next.recvBufferSize !== config.recvBufferSize || next.recvBufferCount !== config.recvBufferCount)) {
+  if (
+    poolFrozen &&
+    (next.recvBufferSize !== config.recvBufferSize ||
+      next.recvBufferCount !== config.recvBufferCount ||
+      next.recvMode !== config.recvMode)
+  ) {
     throw new OverlappedError(
       'ERR_OVERLAPPED_ALREADY_STARTED',
       'The receive pool is fixed once the backend has started; call configure() with ' +
-        'recvBufferSize/recvBufferCount before the first listen(), connect() or stats()',
+        'recvBufferSize/recvBufferCount/recvMode before the first listen(), connect() or stats()',
     );
   }
   Object.assign(config, next);

@@ -1,5 +1,5 @@
 // Server: a listening native handle whose accepts become Sockets, with node:net's listen()
-// overloads, events ('listening', 'connection', 'close', 'error', 'drop') and close semantics
+// overloads, events ('listening', 'connection', 'close', 'error') and close semantics
 // ('close' once the listener is gone and every connection has closed).
 import * as dns from 'node:dns';
 import { EventEmitter } from 'node:events';
@@ -55,14 +55,20 @@ export interface ListenOptions {
   path?: string;
 }
 
+// Owner of a parked connection's id until it is admitted: nothing to do with its events
+// (no reads are armed; only kClose can come, when the server closes it).
+const parked: HandleOwner = { _onEvent() {} };
+
 export class Server extends EventEmitter implements HandleOwner {
   /**
    * At this many connections the server stops accepting (new peers wait in the kernel's
-   * backlog) and resumes when one closes. A connection the kernel completed in the meantime
-   * is closed at once and reported with 'drop', as node:net does.
+   * backlog) and resumes when one closes. Unlike node:net, which accepts and closes the
+   * excess (emitting 'drop'), no connection is turned away: the few the kernel completed
+   * before the pause took effect wait, unread, for a free slot.
    */
   maxConnections: number | undefined = undefined;
   private _acceptPaused = false;
+  private _waiting: number[] = []; // accepted past maxConnections, not yet admitted
   /** Times accepting was paused at maxConnections. */
   static acceptPauses = 0;
 
@@ -203,6 +209,18 @@ export class Server extends EventEmitter implements HandleOwner {
   }
 
   private _onConnection(id: number): void {
+    if (this._atMax() || this._waiting.length > 0) {
+      // The kernel completed this one before our pause reached it. Hold it, unread (no
+      // buffer, no reads armed), and admit it when a slot frees: no connection is dropped.
+      registerHandle(id, parked);
+      this._waiting.push(id);
+      this._pauseAccepting();
+      return;
+    }
+    this._admit(id);
+  }
+
+  private _admit(id: number): void {
     const opts = {
       allowHalfOpen: this._opts.allowHalfOpen,
       noDelay: this._opts.noDelay,
@@ -214,34 +232,37 @@ export class Server extends EventEmitter implements HandleOwner {
       pauseOnCreate: !!this._opts.pauseOnConnect,
       [kAcceptedHandle]: id,
     } as SocketConstructorOpts & { [kAcceptedHandle]: number };
-    if (this._atMax()) {
-      const socket = new Socket(opts);
-      const data = { localAddress: socket.localAddress, localPort: socket.localPort,
-        localFamily: socket.localFamily, remoteAddress: socket.remoteAddress,
-        remotePort: socket.remotePort, remoteFamily: socket.remoteFamily };
-      socket.destroy();
-      this.emit('drop', data);
-      return;
-    }
     const socket = new Socket(opts);
     socket.server = this;
     this._connections++;
     socket.once('close', () => {
       this._connections--;
-      if (this._acceptPaused && !this._atMax() && this._ovId !== 0) {
-        this._acceptPaused = false;
-        native.acceptPause(this._ovId, false);
-      }
+      this._slotFreed();
       if (this._closing) this._emitCloseIfDrained();
     });
-    if (this._atMax() && !this._acceptPaused) {
-      // Back off instead of accepting and closing: peers wait in the backlog until a slot frees.
-      this._acceptPaused = true;
-      Server.acceptPauses++;
-      native.acceptPause(this._ovId, true);
-    }
+    if (this._atMax()) this._pauseAccepting();
     if (this._opts.pauseOnConnect) socket.pause();
     this.emit('connection', socket);
+  }
+
+  private _pauseAccepting(): void {
+    // Back off instead of accepting and closing: peers wait in the backlog until a slot frees.
+    if (this._acceptPaused || this._ovId === 0) return;
+    this._acceptPaused = true;
+    Server.acceptPauses++;
+    native.acceptPause(this._ovId, true);
+  }
+
+  private _slotFreed(): void {
+    while (this._waiting.length > 0 && !this._atMax()) {
+      const id = this._waiting.shift()!;
+      if (this._closing) native.close(id);
+      else this._admit(id);
+    }
+    if (this._acceptPaused && !this._atMax() && this._ovId !== 0) {
+      this._acceptPaused = false;
+      native.acceptPause(this._ovId, false);
+    }
   }
 
   private _atMax(): boolean {
@@ -260,6 +281,7 @@ export class Server extends EventEmitter implements HandleOwner {
     const wasListening = this._listening;
     this._listening = false;
     this._closing = true;
+    for (const id of this._waiting.splice(0)) native.close(id);
     if (this._ovId !== 0) native.close(this._ovId); // 'close' waits for the handle's kClose
     else if (!wasListening || this._connections === 0) this._emitCloseIfDrained();
     return this;

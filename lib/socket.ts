@@ -47,8 +47,9 @@ export interface SocketConstructorOpts {
    */
   writeLimit?: number;
   /**
-   * While write() would return false (the queue is above writableHighWaterMark), stop reading
-   * from this socket, so a peer that does not read our replies cannot make us read more of its
+   * When the program's answer to this socket's data leaves its send queue above
+   * writableHighWaterMark (write() returned false), stop reading from this socket until
+   * 'drain', so a peer that does not read our replies cannot make us read more of its
    * requests. Default true; false gives node:net's behaviour (reads go on regardless).
    */
   pauseOnWriteBackpressure?: boolean;
@@ -100,6 +101,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   private _readWanted = false; // the stream wants data (_read() called, no push() refused since)
   private _eof = false;
   private _pausedForWrite = false;
+  private _dispatching = false; // inside this socket's own 'data' dispatch
   /** @internal */
   _pausedForBudget = false;
   /** @internal bytes queued for sending, as last reported to the budget */
@@ -162,9 +164,14 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       case EventKind.Data:
         this.bytesRead += result;
         this._touch();
-        if (!this.push(data)) {
-          this._readWanted = false;
-          this._updateReading();
+        this._dispatching = true;
+        try {
+          if (!this.push(data)) {
+            this._readWanted = false;
+            this._updateReading();
+          }
+        } finally {
+          this._dispatching = false;
         }
         break;
       case EventKind.Eof:
@@ -274,7 +281,12 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   private _queuedChanged(): void {
     if (this.destroyed) return;
     report(this, this.writableLength);
-    if (this._pauseOnWriteBackpressure && this.writableNeedDrain && !this._pausedForWrite) {
+    // Reads pause when the program answers this socket's own data faster than the peer takes
+    // the answers: a write that leaves the queue above the high water mark, made while this
+    // socket's data is being dispatched. Writes from elsewhere (a client uploading while it
+    // downloads, a relay writing what another socket read) do not pause this socket's reads:
+    // a careful full-duplex program must not deadlock because both ends stopped reading.
+    if (this._pauseOnWriteBackpressure && this._dispatching && this.writableNeedDrain && !this._pausedForWrite) {
       this._pausedForWrite = true;
       this._updateReading();
       this.once('drain', this._onDrain);
@@ -398,6 +410,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   _connectTo(address: string, family: 4 | 6, port: number, localAddress?: string, localPort?: number): void {
     if (!this.connecting || this.destroyed) return;
     this._host = address;
+    this._boundLocally = localAddress !== undefined || localPort !== undefined;
     const id = native.connect(family, address, port, localAddress ?? '', localPort ?? 0);
     if (id < 0) {
       this.destroy(exceptionWithHostPort(id, 'connect', address, port));
@@ -408,11 +421,18 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._connectPort = port;
   }
   private _connectPort = 0;
+  private _boundLocally = false;
 
   private _afterConnect(result: number): void {
     if (!this.connecting) return;
     if (result < 0) {
-      this.destroy(exceptionWithHostPort(result, 'connect', this._host ?? '', this._connectPort));
+      const err = exceptionWithHostPort(result, 'connect', this._host ?? '', this._connectPort);
+      if (err.code === 'EADDRNOTAVAIL' && !this._boundLocally) {
+        // Nothing was bound by us, so the kernel found no free local port for this
+        // destination: name the cause, it is not obvious from the code alone.
+        err.message += ' (no free local port: the ephemeral port range is exhausted for this destination)';
+      }
+      this.destroy(err);
       return;
     }
     this.connecting = false;

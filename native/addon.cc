@@ -194,10 +194,10 @@ void AsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
 
 // ---- exported functions ----------------------------------------------------------------------
 
-// init(callback, backendName, recvBufferSize, recvBufferCount) -> backend name | negative error
+// init(callback, backendName, recvBufferSize, recvBufferCount, multishot) -> name | negative error
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!CheckArgs(info, "fsnn")) return env.Null();
+  if (!CheckArgs(info, "fsnnb")) return env.Null();
   EnvState* existing = env.GetInstanceData<EnvState>();
   if (existing != nullptr && existing->backend_)
     return Napi::String::New(env, existing->backend_->Name());
@@ -206,6 +206,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   Config cfg;
   cfg.recv_buffer_size = info[2].As<Napi::Number>().Uint32Value();
   cfg.recv_buffer_count = info[3].As<Napi::Number>().Uint32Value();
+  cfg.recv_multishot = info[4].As<Napi::Boolean>();
 
   uv_loop_s* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return Napi::Number::New(env, kErrInval);

@@ -65,6 +65,10 @@ class EventSink {
 struct Config {
   uint32_t recv_buffer_size = 16 * 1024;  // bytes per pool buffer
   uint32_t recv_buffer_count = 256;       // pool buffers (power of two for io_uring)
+  // io_uring: one multishot recv per socket instead of one buffer per arm. Fewer SQEs, but
+  // the kernel may fill up to 32 buffers for one socket before JS can say stop (see
+  // docs/api.md, "Receive modes"), so the write budgets are only loosely held with it.
+  bool recv_multishot = false;
 };
 
 struct Stats {

@@ -48,9 +48,9 @@ bool FromSockaddr(const sockaddr_storage& in, SockAddr* out) {
   return false;
 }
 
-int Open(int family) {
-  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                  IPPROTO_TCP);
+int Open(int family, bool nonblocking) {
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET,
+                  SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), IPPROTO_TCP);
   return fd < 0 ? -errno : fd;
 }
 
@@ -65,8 +65,8 @@ int Fail(int fd) {
 }
 }  // namespace
 
-int OpenListener(const SockAddr& addr, const ListenOptions& opts) {
-  int fd = Open(addr.family);
+int OpenListener(const SockAddr& addr, const ListenOptions& opts, bool nonblocking) {
+  int fd = Open(addr.family, nonblocking);
   if (fd < 0) return fd;
   // As libuv does for every TCP listener: a restarted server must not wait out TIME_WAIT.
   if (SetInt(fd, SOL_SOCKET, SO_REUSEADDR, 1) != 0) return Fail(fd);
@@ -82,8 +82,8 @@ int OpenListener(const SockAddr& addr, const ListenOptions& opts) {
   return fd;
 }
 
-int OpenForConnect(const SockAddr& addr, const SockAddr* local) {
-  int fd = Open(addr.family);
+int OpenForConnect(const SockAddr& addr, const SockAddr* local, bool nonblocking) {
+  int fd = Open(addr.family, nonblocking);
   if (fd < 0) return fd;
   if (local != nullptr) {
     sockaddr_storage ss;

@@ -14,12 +14,14 @@ namespace unix_socket {
 socklen_t ToSockaddr(const SockAddr& in, sockaddr_storage* out);
 bool FromSockaddr(const sockaddr_storage& in, SockAddr* out);
 
-// A non-blocking, close-on-exec TCP socket of the address's family, or -errno.
-int Open(int family);
+// A close-on-exec TCP socket of the address's family, or -errno. Non-blocking for readiness
+// backends (epoll). io_uring wants blocking sockets: on an O_NONBLOCK socket it hands -EAGAIN
+// back to us instead of waiting for readiness itself.
+int Open(int family, bool nonblocking);
 // socket + SO_REUSEADDR (+ SO_REUSEPORT, IPV6_V6ONLY) + bind + listen. Returns fd or -errno.
-int OpenListener(const SockAddr& addr, const ListenOptions& opts);
+int OpenListener(const SockAddr& addr, const ListenOptions& opts, bool nonblocking);
 // Opens a socket for connecting, bound first when local is given. Returns fd or -errno.
-int OpenForConnect(const SockAddr& addr, const SockAddr* local);
+int OpenForConnect(const SockAddr& addr, const SockAddr* local, bool nonblocking);
 
 int SetNoDelay(int fd, bool on);
 int SetKeepAlive(int fd, bool on, unsigned delay_secs);

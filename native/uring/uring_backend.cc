@@ -73,6 +73,7 @@ struct Conn {
   bool eof = false;
   bool connecting = false;
   bool waiting_buffer = false;  // queued in starving_
+  bool rearm_queued = false;    // queued in rearm_
   bool accept_armed = false;
   bool accept_waiting = false;  // queued in accept_retry_
   bool accept_paused = false;   // AcceptPause(): no accept is armed while set
@@ -150,6 +151,7 @@ class UringBackend final : public Backend {
   void PublishBuffer(uint16_t bid);
   void CommitBuffers();
   void ServeStarving();
+  void RearmReaders();
   void RetryAccepts();
 
   static void OnPoll(uv_poll_t* h, int status, int events);
@@ -177,9 +179,11 @@ class UringBackend final : public Backend {
   uint16_t br_tail_ = 0;  // local tail, published by CommitBuffers
   uint16_t br_published_ = 0;
   bool br_registered_ = false;
+  uint32_t unpublished_filled_ = 0;
 
   HandleTable<Conn> conns_;
   std::deque<int32_t> starving_;
+  std::vector<int32_t> rearm_;  // sockets whose recv completed with data this pass
   std::vector<int32_t> accept_retry_;
   std::vector<int32_t> close_retry_;  // Close() found the SQ full
   unsigned refs_ = 0;
@@ -256,7 +260,7 @@ int UringBackend::Init() {
 
 void UringBackend::RecycleBuffer(uint16_t bid) {
   PublishBuffer(bid);
-  pool_.NoteRecycled();
+  ++unpublished_filled_;  // still ours until CommitBuffers() hands it to the kernel
 }
 
 void UringBackend::PublishBuffer(uint16_t bid) {
@@ -268,6 +272,7 @@ void UringBackend::PublishBuffer(uint16_t bid) {
 }
 
 void UringBackend::CommitBuffers() {
+  for (; unpublished_filled_ > 0; --unpublished_filled_) pool_.NoteRecycled();
   if (br_tail_ == br_published_) return;
   // The tail shares entry 0 with a descriptor's resv field; the kernel reads it with acquire.
   __atomic_store_n(&br_[0].resv, br_tail_, __ATOMIC_RELEASE);
@@ -329,7 +334,7 @@ void UringBackend::Finalize(Conn* c) {
 // ---- listen / accept -------------------------------------------------------------------------
 
 int32_t UringBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
-  int fd = unix_socket::OpenListener(addr, opts);
+  int fd = unix_socket::OpenListener(addr, opts, /*nonblocking=*/false);
   if (fd < 0) return fd;
   Conn* c = new Conn;
   c->fd = fd;
@@ -350,7 +355,7 @@ bool UringBackend::ArmAccept(Conn* c) {
   sqe->opcode = IORING_OP_ACCEPT;
   sqe->fd = c->fd;
   sqe->ioprio = IORING_ACCEPT_MULTISHOT;
-  sqe->accept_flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+  sqe->accept_flags = SOCK_CLOEXEC;  // blocking, as every socket io_uring drives (socket.h)
   c->accept_armed = true;
   return true;
 }
@@ -436,7 +441,7 @@ int UringBackend::AcceptPause(int32_t id, bool pause) {
 // ---- connect ---------------------------------------------------------------------------------
 
 int32_t UringBackend::Connect(const SockAddr& addr, const SockAddr* local) {
-  int fd = unix_socket::OpenForConnect(addr, local);
+  int fd = unix_socket::OpenForConnect(addr, local, /*nonblocking=*/false);
   if (fd < 0) return fd;
   Conn* c = new Conn;
   c->fd = fd;
@@ -475,7 +480,7 @@ bool UringBackend::ArmRecv(Conn* c) {
   sqe->fd = c->fd;
   sqe->flags = IOSQE_BUFFER_SELECT;
   sqe->buf_group = kBufGroup;
-  sqe->ioprio = IORING_RECV_MULTISHOT;
+  if (cfg_.recv_multishot) sqe->ioprio = IORING_RECV_MULTISHOT;
   c->recv_armed = true;
   c->recv_cancel_sent = false;
   return true;
@@ -525,7 +530,11 @@ void UringBackend::OnRecv(Conn* c, int32_t res, uint32_t flags, bool more) {
     RecycleBuffer(bid);
   }
   if (res > 0) {
-    if (!more) MaybeArmRecv(c);
+    // Re-arm only after JS has seen these bytes (Drain), so it can say stop first.
+    if (!more && !c->rearm_queued) {
+      c->rearm_queued = true;
+      rearm_.push_back(c->id);
+    }
     return;
   }
   if (res == 0) {
@@ -548,6 +557,16 @@ void UringBackend::OnRecv(Conn* c, int32_t res, uint32_t flags, bool more) {
   }
   c->eof = true;
   if (!c->closing) sink_->Emit(kReadError, c->id, res);
+}
+
+void UringBackend::RearmReaders() {
+  for (int32_t id : rearm_) {
+    Conn* c = conns_.Get(id);
+    if (c == nullptr) continue;
+    c->rearm_queued = false;
+    MaybeArmRecv(c);
+  }
+  rearm_.clear();
 }
 
 void UringBackend::ServeStarving() {
@@ -705,7 +724,12 @@ void UringBackend::GetStats(Stats* out) const {
   out->pool_buffers = pool_.count();
   out->buffers_in_use = pool_.in_use();
   out->buffers_in_use_peak = pool_.peak();
-  out->sockets_waiting = static_cast<uint32_t>(starving_.size());
+  uint32_t waiting = 0;  // the line may hold ids of sockets closed since; count live ones
+  for (int32_t id : starving_) {
+    const Conn* c = conns_.Get(id);
+    if (c != nullptr && c->waiting_buffer) ++waiting;
+  }
+  out->sockets_waiting = waiting;
   out->buffer_waits = buffer_waits_;
   out->sockets_open = sockets_open_;
   out->listeners_open = listeners_open_;
@@ -764,15 +788,29 @@ void UringBackend::Drain() {
     if (ring_.CqOverflowed()) ring_.FlushOverflow();
     unsigned n = ring_.Reap(kReapBatch, [this](const io_uring_cqe& cqe) { OnCqe(cqe); });
     if (n == 0) break;
-    CommitBuffers();
-    ServeStarving();
     sink_->Flush();  // JS runs here and may call back into us
     if (torn_down_) return;
+    // Order matters for the write budget: first submit what JS decided (a ReadStop's cancel
+    // for a socket whose replies backed up), only then give the kernel this round's buffers
+    // back. Returned first, they could be filled at once from that socket's receive queue
+    // (megabytes on a flooded socket) before the cancel lands, and those bytes would reach a
+    // program that has just been told to stop reading them.
+    ring_.Submit();
+    CommitBuffers();
+    RearmReaders();
+    ServeStarving();
     ring_.Submit();
   }
-  // Work left after the bound: wake ourselves again on the next loop turn, so one flooding
-  // peer cannot keep the loop from timers and other I/O.
-  if (ring_.CqReady() || ring_.CqOverflowed()) {
+  // Sockets still waiting for buffers: serve the next ones in line now. A re-armed socket
+  // with nothing to read takes no buffer but does take its turn, so without this pass the
+  // line could stall with buffers free and no completion left to drive it.
+  if (!starving_.empty()) {
+    ServeStarving();
+    ring_.Submit();
+  }
+  // Work left after the bound, or sockets still in line: wake ourselves again on the next
+  // loop turn, so one flooding peer cannot keep the loop from timers and other I/O.
+  if (ring_.CqReady() || ring_.CqOverflowed() || !starving_.empty()) {
     uint64_t one = 1;
     ssize_t w = write(efd_, &one, sizeof one);
     (void)w;

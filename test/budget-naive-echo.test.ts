@@ -1,0 +1,63 @@
+// The issue's scenario: an echo server that ignores write()'s return value, facing clients
+// that send and never read. On node:net its memory grows without bound (see bench/); on
+// overlapped each socket's reads pause while its replies are backed up, so queued bytes stay
+// within a small bound per socket, a well-behaved client on the same server keeps getting
+// correct echoes, and every byte arrives, in order, once the flooders finally read.
+// 200 flooders + 200 accepted sockets + 2 is far under the 20000 open-file limit.
+import { describe, expect, it } from 'vitest';
+import { closeServer, listen, overlapped } from './helpers/impls';
+import { flood, pingPong } from './helpers/flood';
+
+const FLOODERS = 200;
+
+describe('overlapped: naive echo under non-reading clients', () => {
+  it('keeps queues bounded per socket, serves a well-behaved client, loses nothing', async () => {
+    const server = overlapped.createServer((s) => {
+      s.on('data', (d) => s.write(d)); // the naive echo: write()'s return value ignored
+      s.on('end', () => s.end());
+    });
+    const port = await listen(server as never);
+    const before = overlapped.stats();
+    const flooders = Array.from({ length: FLOODERS }, () => flood(port));
+    const good = pingPong(port);
+
+    // First the kernel's socket buffers soak up what they can (on loopback, megabytes per
+    // socket, gigabytes in all, as for node:net); wait until the flooders are stuck.
+    const totalSent = () => flooders.reduce((a, f) => a + f.sent, 0);
+    for (let last = -1, quiet = 0, t0 = Date.now(); quiet < 2 && Date.now() - t0 < 30_000; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = totalSent();
+      quiet = now - last < 1024 * 1024 ? quiet + 1 : 0;
+      last = now;
+    }
+    // Then, with every flooder still sending into a full pipe, the good client is served.
+    const roundsBefore = good.rounds();
+    await new Promise((r) => setTimeout(r, 1000));
+    const during = overlapped.stats();
+    const roundsDuring = good.rounds() - roundsBefore;
+
+    // Each socket stops being read once its replies reach the high water mark (16 KiB); in
+    // the default metered receive mode at most one more pool buffer reaches JS after that.
+    const perSocketBound = 16 * 1024 + during.poolBytes / during.poolBuffers;
+    expect(during.largestSocketQueuedBytesPeak).toBeLessThanOrEqual(perSocketBound);
+    expect(during.queuedBytesPeak).toBeLessThanOrEqual(FLOODERS * perSocketBound);
+    expect(during.queuedBytesPeak).toBeLessThan(during.writeBudget);
+    expect(during.socketsDestroyedForLimit).toBe(before.socketsDestroyedForLimit);
+    // The flood really backed up: replies queued past the high water mark somewhere.
+    expect(during.queuedBytesPeak).toBeGreaterThan(16 * 1024);
+    // The well-behaved client was served all along, correctly.
+    expect(roundsDuring).toBeGreaterThan(50);
+    expect(good.bad()).toBe(0);
+
+    // Now the flooders read: every byte each one sent comes back, in order.
+    const ok = await Promise.all(flooders.map((f) => f.finish()));
+    expect(ok.filter((x) => !x)).toHaveLength(0);
+    expect(flooders.every((f) => f.sent > 0)).toBe(true);
+    await good.stop();
+    expect(good.bad()).toBe(0);
+    await closeServer(server as never);
+    const after = overlapped.stats();
+    expect(after.queuedBytes).toBe(0);
+    expect(after.buffersInUse).toBe(0);
+  });
+});
