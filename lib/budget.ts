@@ -3,11 +3,16 @@
 // a completed native write, destroy); this module keeps the total and applies the global
 // policy:
 //
-//   When the total passes config.writeBudget, reads are paused on the sockets that hold the
-//   most queued bytes, largest first, until the paused ones hold enough to bring the total
-//   under 3/4 of the budget once they drain. Paused sockets resume when the total falls under
-//   that low-water mark, or as soon as their own queue is empty. Sockets with small queues
-//   (well-behaved peers) keep being read, so they keep being served.
+//   When the total passes config.writeBudget, every socket that holds queued bytes and is
+//   still being read stops being read. A paused socket resumes as soon as its own queue is
+//   empty, and all resume when the total falls under 3/4 of the budget. Sockets whose peers
+//   take the replies as fast as they are made have empty queues, so they keep being served:
+//   the load shed is the backlog of the peers that do not read.
+//
+//   (A first version paused only the largest queues, until the rest held a quarter of the
+//   budget; against 50 non-reading peers the total still doubled the budget, because paused
+//   queues never drain and the unpaused ones kept growing. Stopping every backlog is what
+//   holds the total.)
 //
 // Pausing reads is what bounds a server that answers what it reads: it cannot be made to
 // queue more replies than it is allowed to. A program that writes on its own (timers,
@@ -53,21 +58,18 @@ export function report(s: Budgeted, queued: number): void {
 }
 
 function shed(): void {
-  // Sorting every queue on every write past the budget would cost O(n log n) per write; shed
-  // again only once the total has grown by another 1/16 of the budget.
-  if (paused.size > 0 && total < shedTotal + config.writeBudget / 16) return;
+  // One pass over the queues per 1/64 of the budget that the total grows by, not per write.
+  if (paused.size > 0 && total < shedTotal + config.writeBudget / 64) return;
   shedTotal = total;
-  let excess = total - lowWater();
-  for (const s of paused) excess -= s._queued;
-  if (excess <= 0) return;
-  const candidates = [...withQueue].filter((s) => !s._pausedForBudget);
-  candidates.sort((a, b) => b._queued - a._queued);
-  for (const s of candidates) {
-    if (excess <= 0) break;
+  // Every socket still being read that holds queued bytes stops being read. Paused queues
+  // need not ever drain (their peers may never read), so the total can only be held by
+  // stopping what can still grow: the unpaused sockets with a backlog. A socket whose replies
+  // the peer takes at once has an empty queue and goes on being served.
+  for (const s of withQueue) {
+    if (s._pausedForBudget) continue;
     paused.add(s);
     s._pausedForBudget = true;
     s._setBudgetPause(true);
-    excess -= s._queued;
     sheds++;
   }
 }
