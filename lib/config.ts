@@ -65,8 +65,9 @@ function fromEnv(name: NumericKey, fallback: number): number {
   try {
     return check(name, value);
   } catch (e) {
-    (e as Error).message = `${env}: ${(e as Error).message}`;
-    throw e;
+    const err = new RangeError(`${env}=${raw} is not valid: ${(e as Error).message}`);
+    Object.defineProperty(err, 'code', { value: 'ERR_OUT_OF_RANGE', enumerable: true });
+    throw err;
   }
 }
 
