@@ -3,12 +3,17 @@
 // overlapped each socket's reads pause while its replies are backed up, so queued bytes stay
 // within a small bound per socket, a well-behaved client on the same server keeps getting
 // correct echoes, and every byte arrives, in order, once the flooders finally read.
-// 200 flooders + 200 accepted sockets + 2 is far under the 20000 open-file limit.
+// Beside them, 2000 idle connections hold no receive buffer and each gets a correct echo at the
+// end. 2200 clients + 2200 accepted sockets in this process stay far under the 20000
+// open-file limit.
 import { describe, expect, it } from 'vitest';
-import { closeServer, listen, overlapped } from './helpers/impls';
+import { once } from 'node:events';
+import * as nodeNet from 'node:net';
+import { closeServer, listen, overlapped, pattern } from './helpers/impls';
 import { flood, pingPong } from './helpers/flood';
 
 const FLOODERS = 200;
+const IDLE = 2000;
 
 describe('overlapped: naive echo under non-reading clients', () => {
   it('keeps queues bounded per socket, serves a well-behaved client, loses nothing', async () => {
@@ -18,6 +23,12 @@ describe('overlapped: naive echo under non-reading clients', () => {
     });
     const port = await listen(server as never);
     const before = overlapped.stats();
+    const idle: nodeNet.Socket[] = [];
+    for (let i = 0; i < IDLE; i += 100) {
+      const batch = Array.from({ length: 100 }, () => nodeNet.connect(port, '127.0.0.1'));
+      await Promise.all(batch.map((c) => once(c, 'connect')));
+      idle.push(...batch);
+    }
     const flooders = Array.from({ length: FLOODERS }, () => flood(port));
     const good = pingPong(port);
 
@@ -43,6 +54,9 @@ describe('overlapped: naive echo under non-reading clients', () => {
     expect(during.queuedBytesPeak).toBeLessThanOrEqual(FLOODERS * perSocketBound);
     expect(during.queuedBytesPeak).toBeLessThan(during.writeBudget);
     expect(during.socketsDestroyedForLimit).toBe(before.socketsDestroyedForLimit);
+    expect(during.socketsOpen).toBeGreaterThanOrEqual(IDLE + FLOODERS + 1);
+    expect(during.buffersInUsePeak).toBeLessThanOrEqual(during.poolBuffers);
+    expect(during.poolBytes).toBe(before.poolBytes); // the pool never grows
     // The flood really backed up: replies queued past the high water mark somewhere.
     expect(during.queuedBytesPeak).toBeGreaterThan(16 * 1024);
     // The well-behaved client was served all along, correctly.
@@ -51,6 +65,18 @@ describe('overlapped: naive echo under non-reading clients', () => {
 
     // Now the flooders read: every byte each one sent comes back, in order.
     const ok = await Promise.all(flooders.map((f) => f.finish()));
+    // Every idle connection is still alive and served correctly.
+    const idleOk = await Promise.all(
+      idle.map(async (c, i) => {
+        const msg = pattern(64 + (i % 50), i + 3);
+        const chunks: Buffer[] = [];
+        c.on('data', (d: Buffer) => chunks.push(d));
+        c.end(msg);
+        await once(c, 'end');
+        return Buffer.concat(chunks).equals(msg);
+      }),
+    );
+    expect(idleOk.filter((x) => !x)).toHaveLength(0);
     expect(ok.filter((x) => !x)).toHaveLength(0);
     expect(flooders.every((f) => f.sent > 0)).toBe(true);
     await good.stop();
