@@ -1,59 +1,39 @@
-// Clients that send and never read (until told to), each sending a deterministic byte stream
-// so that what comes back can be checked byte for byte, in order, at the end. The clients
-// are node:net sockets that respect their own back-pressure: the pressure lands on the
-// server under test, not on the test process.
+// Load for the budget tests. flood(): clients that send and never read, in a Python process of
+// their own (test/fixtures/flood-verify.py) so that the flood costs the process under test no
+// CPU; they check at the end that every byte came back in order. pingPong(): a well-behaved
+// client doing one verified echo round trip after another.
 import * as nodeNet from 'node:net';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
 import { pattern } from './impls';
 
-const BLOCK = pattern(64 * 1024, 12345);
-
-export interface Flooder {
-  socket: nodeNet.Socket;
-  sent: number;
-  /** Stops sending, reads everything the server echoes, and checks it equals what was sent. */
-  finish(): Promise<boolean>;
+export interface Flood {
+  /** Resolves once the peers' send rate has collapsed: the server stopped taking their data. */
+  saturated: Promise<void>;
+  /** Resolves with the final report, after the peers read everything back. */
+  done: Promise<{ ok: number; total: number; sent: number; saturated: boolean }>;
 }
 
-export function flood(port: number): Flooder {
-  const socket = nodeNet.connect(port, '127.0.0.1');
-  socket.pause(); // never read while flooding
-  const sentHash = createHash('sha256');
-  let stopped = false;
-  const f: Flooder = {
-    socket,
-    sent: 0,
-    async finish() {
-      stopped = true;
-      const got = createHash('sha256');
-      let received = 0;
-      socket.on('data', (d: Buffer) => {
-        received += d.length;
-        got.update(d);
-      });
-      socket.resume();
-      socket.end();
-      await once(socket, 'end');
-      return received === f.sent && got.digest('hex') === sentHash.digest('hex');
-    },
-  };
-  socket.on('error', () => {});
-  const pump = () => {
-    while (!stopped && !socket.destroyed) {
-      // Vary chunk boundaries so the server sees odd sizes.
-      const n = 1000 + (Math.floor(f.sent / 7) % 60000);
-      const chunk = BLOCK.subarray(0, n);
-      sentHash.update(chunk);
-      f.sent += n;
-      if (!socket.write(chunk)) {
-        socket.once('drain', pump);
-        return;
-      }
-    }
-  };
-  socket.once('connect', pump);
-  return f;
+export function flood(port: number, connections: number, holdSeconds: number): Flood {
+  const child = spawn('python3', [path.join(__dirname, '..', 'fixtures', 'flood-verify.py'), String(port), String(connections), String(holdSeconds)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = readline.createInterface({ input: child.stdout! });
+  let onSaturated: () => void;
+  const saturated = new Promise<void>((r) => (onSaturated = r));
+  const done = new Promise<{ ok: number; total: number; sent: number; saturated: boolean }>((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (line === 'saturated') onSaturated();
+      else resolve(JSON.parse(line));
+    });
+    child.on('exit', (code) => {
+      onSaturated();
+      if (code !== 0) reject(new Error(`flood-verify.py exited with ${code}`));
+    });
+  });
+  return { saturated, done };
 }
 
 /** A client that does one verified echo round trip after another until stopped. */
