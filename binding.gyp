@@ -26,6 +26,8 @@
         }],
         ["OS=='win'", {
           "sources": [
+            "native/iocp/error.cc",
+            "native/iocp/iocp_backend.cc"
           ],
           "libraries": ["-lws2_32", "-lmswsock"]
         }]

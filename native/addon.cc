@@ -214,6 +214,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   int err = kErrInval;
 #if defined(__linux__)
   if (name == "io_uring") state->backend_ = CreateUringBackend(loop, state.get(), cfg, &err);
+#elif defined(_WIN32)
+  if (name == "iocp") state->backend_ = CreateIocpBackend(loop, state.get(), cfg, &err);
 #endif
   if (!state->backend_) return Napi::Number::New(env, err);
   napi_value resource_name = Napi::String::New(env, "overlapped");
@@ -271,6 +273,8 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
   int r = kErrInval;
 #if defined(__linux__)
   if (name == "io_uring") r = ProbeUring();
+#elif defined(_WIN32)
+  if (name == "iocp") r = ProbeIocp();
 #endif
   return Napi::Number::New(info.Env(), r);
 }

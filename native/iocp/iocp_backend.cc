@@ -1,0 +1,890 @@
+// The Windows backend: overlapped sockets on one I/O completion port per Node environment.
+//
+// A poller thread waits in GetQueuedCompletionStatusEx (up to 128 entries at a time, as
+// libuv) and hands the entries to the loop thread through a uv_async; the loop thread
+// processes a whole batch and calls sink->Flush() once, so JS sees one call per batch.
+//
+//  * Accept: AcceptEx with several accepts pre-posted per listener (kAcceptsPosted), then
+//    SO_UPDATE_ACCEPT_CONTEXT. A failure (WSAENOBUFS, WSAEMFILE...) backs off and re-posts:
+//    the listener never stops accepting for good (libuv's Windows path stops listening).
+//  * Connect: bind, then ConnectEx, then SO_UPDATE_CONNECT_CONTEXT.
+//  * Receive: a zero-byte WSARecv is the idle state, so an idle socket locks no buffer. When
+//    it completes, the bytes are read with a non-blocking WSARecv into a pool buffer, copied
+//    out, and the buffer is free again at once. Metered mode reads one buffer per completion
+//    (JS sees each before more is read); 'multishot' mode reads up to 32, like libuv.
+//  * Send: one WSASend in flight per socket, gathering the queued chunks into a WSABUF array;
+//    the bytes it locks are counted in bytes_in_flight.
+//  * Close: closesocket() aborts the socket's pending operations; the Conn, which holds their
+//    OVERLAPPED structures, lives until the last aborted completion has come back, so no
+//    completion can touch freed memory.
+//
+// Not done yet: SetFileCompletionNotificationModes(FILE_SKIP_COMPLETION_PORT_ON_SUCCESS): every
+// operation completes through the port, synchronous successes too (correct, one extra
+// dequeue per operation).
+#include <winsock2.h>
+#include <mswsock.h>
+#include <ws2tcpip.h>
+#include <mstcpip.h>
+#include <windows.h>
+#include <uv.h>
+
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "../core/backend.h"
+#include "../core/buffer_pool.h"
+#include "../core/handle_table.h"
+#include "error.h"
+
+namespace ov {
+namespace {
+
+using iocp::TranslateError;
+
+constexpr int kAcceptsPosted = 16;
+constexpr ULONG kDequeueBatch = 128;
+constexpr ULONG_PTR kStopKey = 1;
+constexpr int kAddrLen = sizeof(sockaddr_in6) + 16;
+
+enum OpKind { kOpAccept, kOpConnect, kOpRead, kOpSend };
+
+struct Conn;
+
+struct Op {
+  OVERLAPPED ov;  // first: an OVERLAPPED* from the port is an Op*
+  OpKind kind;
+  Conn* conn = nullptr;
+  bool active = false;
+  SOCKET accept_socket = INVALID_SOCKET;
+  char addrbuf[2 * kAddrLen];
+};
+
+struct Conn {
+  SOCKET s = INVALID_SOCKET;
+  int32_t id = 0;
+  int family = 4;
+  bool listener = false;
+  bool refed = true;
+  bool closing = false;
+  bool want_read = false;
+  bool eof = false;
+  bool connecting = false;
+  int pending = 0;  // overlapped operations not yet completed
+  Op read_op;
+  Op send_op;
+  Op connect_op;
+  std::vector<WSABUF> bufs;
+  size_t send_bytes = 0;
+  bool send_pending = false;
+  // listener
+  std::vector<Op*> accepts;
+  bool accept_paused = false;
+  bool accept_waiting = false;
+  unsigned backoff_ms = 0;
+  ~Conn() {
+    for (Op* op : accepts) delete op;
+  }
+};
+
+int LastError() { return TranslateError(WSAGetLastError()); }
+
+socklen_t ToSockaddr(const SockAddr& in, sockaddr_storage* out) {
+  memset(out, 0, sizeof *out);
+  if (in.family == 6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(out);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(in.port);
+    s6->sin6_scope_id = in.scope_id;
+    memcpy(&s6->sin6_addr, in.bytes, 16);
+    return sizeof(sockaddr_in6);
+  }
+  auto* s4 = reinterpret_cast<sockaddr_in*>(out);
+  s4->sin_family = AF_INET;
+  s4->sin_port = htons(in.port);
+  memcpy(&s4->sin_addr, in.bytes, 4);
+  return sizeof(sockaddr_in);
+}
+
+bool FromSockaddr(const sockaddr_storage& in, SockAddr* out) {
+  *out = SockAddr{};
+  if (in.ss_family == AF_INET6) {
+    const auto& s6 = reinterpret_cast<const sockaddr_in6&>(in);
+    out->family = 6;
+    out->port = ntohs(s6.sin6_port);
+    out->scope_id = s6.sin6_scope_id;
+    memcpy(out->bytes, &s6.sin6_addr, 16);
+    return true;
+  }
+  if (in.ss_family == AF_INET) {
+    const auto& s4 = reinterpret_cast<const sockaddr_in&>(in);
+    out->family = 4;
+    out->port = ntohs(s4.sin_port);
+    memcpy(out->bytes, &s4.sin_addr, 4);
+    return true;
+  }
+  return false;
+}
+
+bool IsResourceShortage(int uv_err) {
+  return uv_err == UV_ENOBUFS || uv_err == UV_EMFILE || uv_err == UV_ENOMEM;
+}
+
+class IocpBackend final : public Backend {
+ public:
+  IocpBackend(uv_loop_t* loop, EventSink* sink, const Config& cfg)
+      : loop_(loop), sink_(sink), cfg_(cfg) {}
+  ~IocpBackend() override;
+
+  int Init();
+  const char* Name() const override { return "iocp"; }
+  int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
+  int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
+  int AcceptPause(int32_t id, bool pause) override;
+  int ReadStart(int32_t id) override;
+  int ReadStop(int32_t id) override;
+  int Write(int32_t id, const Slice* slices, size_t count) override;
+  int Shutdown(int32_t id) override;
+  int Close(int32_t id) override;
+  int SetNoDelay(int32_t id, bool on) override;
+  int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
+  int GetAddress(int32_t id, bool peer, SockAddr* out) override;
+  int SetRef(int32_t id, bool ref) override;
+  void GetStats(Stats* out) const override;
+  void Teardown(void (*done)(void*), void* arg) override;
+
+ private:
+  Conn* Find(int32_t id) const {
+    Conn* c = conns_.Get(id);
+    return (c != nullptr && !c->closing) ? c : nullptr;
+  }
+  SOCKET NewSocket(int family, int* err);
+  int Associate(SOCKET s);
+  int32_t AddConn(Conn* c);
+  void Ref(Conn* c, bool on);
+  bool LoadExtensions(SOCKET s, int* err);
+
+  int PostAccept(Conn* l, Op* op);
+  void PostAccepts(Conn* l);
+  void QueueAcceptRetry(Conn* l, bool backoff);
+  void OnAccept(Op* op, int err);
+  void OnConnect(Conn* c, int err);
+  void PostZeroRead(Conn* c);
+  void OnZeroRead(Conn* c, int err);
+  void OnSend(Conn* c, int err, DWORD bytes);
+  void Finalize(Conn* c);
+  void Process();  // on the loop thread: the batch the poller handed over
+
+  static DWORD WINAPI PollThread(void* arg);
+  static void OnAsync(uv_async_t* h);
+  static void OnTimer(uv_timer_t* h);
+  static void OnHandleClosed(uv_handle_t* h);
+
+  uv_loop_t* loop_;
+  EventSink* sink_;
+  Config cfg_;
+  HANDLE port_ = nullptr;
+  HANDLE thread_ = nullptr;
+  uv_async_t async_{};
+  uv_timer_t timer_{};
+  bool handles_started_ = false;
+  bool torn_down_ = false;
+  int handles_open_ = 0;
+  void (*teardown_done_)(void*) = nullptr;
+  void* teardown_arg_ = nullptr;
+
+  std::mutex mu_;
+  std::vector<OVERLAPPED_ENTRY> queue_;  // filled by the poller, taken by Process()
+  std::vector<OVERLAPPED_ENTRY> batch_;
+
+  LPFN_ACCEPTEX accept_ex_ = nullptr;
+  LPFN_CONNECTEX connect_ex_ = nullptr;
+
+  BufferPool pool_;
+  HandleTable<Conn> conns_;
+  std::vector<int32_t> deferred_;       // reads to retry, closes to finish, errors to report
+  std::vector<int32_t> accept_retry_;
+  // Failures found inside a call from JS, reported from the loop like any completion.
+  struct Deferred {
+    EventKind kind;
+    int32_t id;
+    int err;
+  };
+  std::vector<Deferred> deferred_events_;
+  unsigned refs_ = 0;
+
+  uint32_t sockets_open_ = 0;
+  uint32_t listeners_open_ = 0;
+  uint64_t accept_errors_ = 0;
+  uint64_t accepts_paused_ = 0;
+  uint64_t bytes_in_flight_ = 0;
+  uint64_t bytes_in_flight_peak_ = 0;
+};
+
+IocpBackend::~IocpBackend() {
+  if (port_ != nullptr) CloseHandle(port_);
+  conns_.ForEach([](Conn* c) { delete c; });
+}
+
+int IocpBackend::Init() {
+  WSADATA wsa;
+  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return LastError();
+  int r = pool_.Init(cfg_.recv_buffer_size, cfg_.recv_buffer_count);
+  if (r < 0) return r;
+  port_ = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
+  if (port_ == nullptr) return TranslateError(GetLastError());
+  int err = 0;
+  SOCKET probe = NewSocket(4, &err);
+  if (probe == INVALID_SOCKET) return err;
+  bool ok = LoadExtensions(probe, &err);
+  closesocket(probe);
+  if (!ok) return err;
+
+  uv_async_init(loop_, &async_, OnAsync);
+  uv_timer_init(loop_, &timer_);
+  async_.data = timer_.data = this;
+  handles_started_ = true;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&timer_));
+  thread_ = CreateThread(nullptr, 0, PollThread, this, 0, nullptr);
+  if (thread_ == nullptr) return TranslateError(GetLastError());
+  return 0;
+}
+
+bool IocpBackend::LoadExtensions(SOCKET s, int* err) {
+  GUID accept_guid = WSAID_ACCEPTEX;
+  GUID connect_guid = WSAID_CONNECTEX;
+  DWORD bytes = 0;
+  if (WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &accept_guid, sizeof accept_guid,
+               &accept_ex_, sizeof accept_ex_, &bytes, nullptr, nullptr) != 0 ||
+      WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &connect_guid, sizeof connect_guid,
+               &connect_ex_, sizeof connect_ex_, &bytes, nullptr, nullptr) != 0) {
+    *err = LastError();
+    return false;
+  }
+  return true;
+}
+
+SOCKET IocpBackend::NewSocket(int family, int* err) {
+  SOCKET s = WSASocketW(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (s == INVALID_SOCKET) *err = LastError();
+  return s;
+}
+
+int IocpBackend::Associate(SOCKET s) {
+  if (CreateIoCompletionPort(reinterpret_cast<HANDLE>(s), port_, 0, 0) == nullptr)
+    return TranslateError(GetLastError());
+  // Non-blocking for the synchronous reads that follow a zero-byte read (as libuv does);
+  // overlapped operations are unaffected.
+  u_long yes = 1;
+  if (ioctlsocket(s, FIONBIO, &yes) != 0) return LastError();
+  return 0;
+}
+
+int32_t IocpBackend::AddConn(Conn* c) {
+  int32_t id = conns_.Insert(c);
+  if (id == 0) return 0;
+  c->id = id;
+  c->read_op.kind = kOpRead;
+  c->read_op.conn = c;
+  c->send_op.kind = kOpSend;
+  c->send_op.conn = c;
+  c->connect_op.kind = kOpConnect;
+  c->connect_op.conn = c;
+  if (c->listener)
+    ++listeners_open_;
+  else
+    ++sockets_open_;
+  Ref(c, true);
+  return id;
+}
+
+void IocpBackend::Ref(Conn* c, bool on) {
+  c->refed = on;
+  if (on) {
+    if (refs_++ == 0) uv_ref(reinterpret_cast<uv_handle_t*>(&async_));
+  } else if (--refs_ == 0) {
+    uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
+  }
+}
+
+int IocpBackend::SetRef(int32_t id, bool ref) {
+  Conn* c = conns_.Get(id);
+  if (c == nullptr) return UV_EBADF;
+  if (c->refed != ref) Ref(c, ref);
+  return 0;
+}
+
+// ---- listen / accept -------------------------------------------------------------------------
+
+int32_t IocpBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
+  int err = 0;
+  SOCKET s = NewSocket(addr.family, &err);
+  if (s == INVALID_SOCKET) return err;
+  // Windows' SO_REUSEADDR lets another socket steal a bound port; SO_EXCLUSIVEADDRUSE is the
+  // safe default libuv also relies on (a restarted server still binds: TIME_WAIT does not
+  // block it on Windows).
+  BOOL yes = TRUE;
+  setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<char*>(&yes), sizeof yes);
+  if (addr.family == 6) {
+    DWORD v6only = opts.ipv6_only ? 1 : 0;
+    setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, reinterpret_cast<char*>(&v6only), sizeof v6only);
+  }
+  sockaddr_storage ss;
+  int len = ToSockaddr(addr, &ss);
+  if (bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(s, opts.backlog) != 0 ||
+      (err = Associate(s)) != 0) {
+    if (err == 0) err = LastError();
+    closesocket(s);
+    return err;
+  }
+  Conn* c = new Conn;
+  c->s = s;
+  c->family = addr.family;
+  c->listener = true;
+  int32_t id = AddConn(c);
+  if (id == 0) {
+    delete c;
+    closesocket(s);
+    return UV_ENFILE;
+  }
+  for (int i = 0; i < kAcceptsPosted; ++i) {
+    Op* op = new Op;
+    op->kind = kOpAccept;
+    op->conn = c;
+    c->accepts.push_back(op);
+  }
+  PostAccepts(c);
+  return id;
+}
+
+int IocpBackend::PostAccept(Conn* l, Op* op) {
+  int err = 0;
+  SOCKET as = NewSocket(l->family, &err);
+  if (as == INVALID_SOCKET) return err;
+  memset(&op->ov, 0, sizeof op->ov);
+  op->accept_socket = as;
+  DWORD bytes = 0;
+  if (!accept_ex_(l->s, as, op->addrbuf, 0, kAddrLen, kAddrLen, &bytes, &op->ov)) {
+    int e = WSAGetLastError();
+    if (e != ERROR_IO_PENDING) {
+      closesocket(as);
+      op->accept_socket = INVALID_SOCKET;
+      return TranslateError(e);
+    }
+  }
+  op->active = true;
+  ++l->pending;
+  return 0;
+}
+
+void IocpBackend::PostAccepts(Conn* l) {
+  if (l->closing || l->accept_paused) return;
+  for (Op* op : l->accepts) {
+    if (op->active) continue;
+    int err = PostAccept(l, op);
+    if (err != 0) {
+      ++accept_errors_;
+      QueueAcceptRetry(l, IsResourceShortage(err));
+      return;
+    }
+  }
+  l->backoff_ms = 0;
+}
+
+void IocpBackend::QueueAcceptRetry(Conn* l, bool backoff) {
+  // Back off on resource shortage, 20 ms doubling to 1 s; never give up on the listener.
+  if (backoff) {
+    l->backoff_ms = l->backoff_ms == 0 ? 20 : l->backoff_ms * 2;
+    if (l->backoff_ms > 1000) l->backoff_ms = 1000;
+    ++accepts_paused_;
+  }
+  if (!l->accept_waiting) {
+    l->accept_waiting = true;
+    accept_retry_.push_back(l->id);
+  }
+  uint64_t delay = backoff ? l->backoff_ms : 1;
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&timer_)) ||
+      uv_timer_get_due_in(&timer_) > delay)
+    uv_timer_start(&timer_, OnTimer, delay, 0);
+}
+
+void IocpBackend::OnTimer(uv_timer_t* h) {
+  auto* self = static_cast<IocpBackend*>(h->data);
+  std::vector<int32_t> ids;
+  ids.swap(self->accept_retry_);
+  for (int32_t id : ids) {
+    Conn* l = self->Find(id);
+    if (l == nullptr) continue;
+    l->accept_waiting = false;
+    self->PostAccepts(l);
+  }
+  self->sink_->Flush();
+}
+
+void IocpBackend::OnAccept(Op* op, int err) {
+  Conn* l = op->conn;
+  op->active = false;
+  SOCKET as = op->accept_socket;
+  op->accept_socket = INVALID_SOCKET;
+  if (l->closing || err == UV_ECANCELED) {
+    closesocket(as);
+    if (!l->closing) PostAccepts(l);  // cancelled by a pause: re-posted on resume
+    return;
+  }
+  if (err != 0) {
+    closesocket(as);
+    ++accept_errors_;
+    sink_->Emit(kAccept, l->id, err);
+    if (IsResourceShortage(err))
+      QueueAcceptRetry(l, true);
+    else
+      PostAccepts(l);
+    return;
+  }
+  int r = setsockopt(as, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, reinterpret_cast<char*>(&l->s),
+                     sizeof l->s);
+  if (r == 0) r = Associate(as);
+  if (r != 0) {
+    closesocket(as);
+    sink_->Emit(kAccept, l->id, r);
+  } else {
+    Conn* c = new Conn;
+    c->s = as;
+    c->family = l->family;
+    int32_t id = AddConn(c);
+    if (id == 0) {
+      delete c;
+      closesocket(as);
+      sink_->Emit(kAccept, l->id, UV_ENFILE);
+    } else {
+      sink_->Emit(kAccept, l->id, id);
+    }
+  }
+  PostAccepts(l);
+}
+
+int IocpBackend::AcceptPause(int32_t id, bool pause) {
+  Conn* l = Find(id);
+  if (l == nullptr || !l->listener) return UV_EBADF;
+  l->accept_paused = pause;
+  if (pause) {
+    for (Op* op : l->accepts)
+      if (op->active) CancelIoEx(reinterpret_cast<HANDLE>(l->s), &op->ov);
+  } else {
+    PostAccepts(l);
+  }
+  return 0;
+}
+
+// ---- connect ---------------------------------------------------------------------------------
+
+int32_t IocpBackend::Connect(const SockAddr& addr, const SockAddr* local) {
+  int err = 0;
+  SOCKET s = NewSocket(addr.family, &err);
+  if (s == INVALID_SOCKET) return err;
+  sockaddr_storage ls;
+  int llen;
+  if (local != nullptr) {
+    llen = ToSockaddr(*local, &ls);
+  } else {
+    SockAddr any;
+    any.family = addr.family;
+    llen = ToSockaddr(any, &ls);  // ConnectEx needs a bound socket
+  }
+  if (bind(s, reinterpret_cast<sockaddr*>(&ls), llen) != 0 || (err = Associate(s)) != 0) {
+    if (err == 0) err = LastError();
+    closesocket(s);
+    return err;
+  }
+  Conn* c = new Conn;
+  c->s = s;
+  c->family = addr.family;
+  c->connecting = true;
+  int32_t id = AddConn(c);
+  if (id == 0) {
+    delete c;
+    closesocket(s);
+    return UV_ENFILE;
+  }
+  sockaddr_storage ss;
+  int len = ToSockaddr(addr, &ss);
+  memset(&c->connect_op.ov, 0, sizeof c->connect_op.ov);
+  if (!connect_ex_(s, reinterpret_cast<sockaddr*>(&ss), len, nullptr, 0, nullptr,
+                   &c->connect_op.ov)) {
+    int e = WSAGetLastError();
+    if (e != ERROR_IO_PENDING) {
+      // Reported like an asynchronous failure, from the loop, so JS has one path.
+      c->connecting = false;
+      deferred_events_.push_back({kConnect, id, TranslateError(e)});
+      uv_async_send(&async_);
+      return id;
+    }
+  }
+  ++c->pending;
+  c->connect_op.active = true;
+  return id;
+}
+
+void IocpBackend::OnConnect(Conn* c, int err) {
+  c->connect_op.active = false;
+  c->connecting = false;
+  if (c->closing) return;
+  if (err == 0 && setsockopt(c->s, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, nullptr, 0) != 0)
+    err = LastError();
+  sink_->Emit(kConnect, c->id, err);
+  if (err == 0) PostZeroRead(c);
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+void IocpBackend::PostZeroRead(Conn* c) {
+  if (!c->want_read || c->read_op.active || c->eof || c->closing || c->connecting || c->listener)
+    return;
+  WSABUF b{0, nullptr};
+  DWORD bytes = 0, flags = 0;
+  memset(&c->read_op.ov, 0, sizeof c->read_op.ov);
+  if (WSARecv(c->s, &b, 1, &bytes, &flags, &c->read_op.ov, nullptr) != 0) {
+    int e = WSAGetLastError();
+    if (e != WSA_IO_PENDING) {
+      c->eof = true;
+      deferred_events_.push_back({kReadError, c->id, TranslateError(e)});
+      uv_async_send(&async_);
+      return;
+    }
+  }
+  c->read_op.active = true;
+  ++c->pending;
+}
+
+void IocpBackend::OnZeroRead(Conn* c, int err) {
+  c->read_op.active = false;
+  if (c->closing) return;
+  if (err != 0 && err != UV_ECANCELED) {
+    c->eof = true;
+    sink_->Emit(err == UV_EOF ? kEof : kReadError, c->id, err);
+    return;
+  }
+  if (!c->want_read) return;  // ReadStart() posts again
+  // The socket is readable: read what is there into pool buffers, a bounded number per
+  // completion so one flooding peer cannot hold the loop (libuv: 32).
+  unsigned max_reads = cfg_.recv_multishot ? 32 : 1;
+  for (unsigned i = 0; i < max_reads; ++i) {
+    uint32_t bid;
+    if (!pool_.Acquire(&bid)) break;  // cannot happen: buffers are released at once
+    WSABUF b{pool_.buffer_size(), reinterpret_cast<CHAR*>(pool_.Data(bid))};
+    DWORD n = 0, flags = 0;
+    int r = WSARecv(c->s, &b, 1, &n, &flags, nullptr, nullptr);
+    int e = r == 0 ? 0 : WSAGetLastError();
+    if (r == 0 && n > 0) {
+      pool_.NoteFilled();
+      sink_->EmitData(c->id, pool_.Data(bid), n);
+      pool_.NoteRecycled();
+      pool_.Release(bid);
+      continue;
+    }
+    pool_.Release(bid);
+    if (r == 0) {  // n == 0: orderly shutdown by the peer
+      c->eof = true;
+      sink_->Emit(kEof, c->id, 0);
+      return;
+    }
+    if (e == WSAEWOULDBLOCK) break;
+    c->eof = true;
+    sink_->Emit(kReadError, c->id, TranslateError(e));
+    return;
+  }
+  PostZeroRead(c);
+}
+
+int IocpBackend::ReadStart(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return UV_EBADF;
+  c->want_read = true;
+  PostZeroRead(c);
+  return 0;
+}
+
+int IocpBackend::ReadStop(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return UV_EBADF;
+  // A pending zero-byte read holds no buffer: leave it; its completion reads nothing while
+  // want_read is off.
+  c->want_read = false;
+  return 0;
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+int IocpBackend::Write(int32_t id, const Slice* slices, size_t count) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return UV_EBADF;
+  if (c->send_pending) return UV_EBUSY;
+  c->bufs.resize(count);
+  size_t total = 0;
+  for (size_t i = 0; i < count; ++i) {
+    c->bufs[i].buf = reinterpret_cast<CHAR*>(const_cast<uint8_t*>(slices[i].data));
+    c->bufs[i].len = static_cast<ULONG>(slices[i].len);
+    total += slices[i].len;
+  }
+  if (total == 0) return UV_EINVAL;
+  memset(&c->send_op.ov, 0, sizeof c->send_op.ov);
+  DWORD bytes = 0;
+  if (WSASend(c->s, c->bufs.data(), static_cast<DWORD>(count), &bytes, 0, &c->send_op.ov,
+              nullptr) != 0) {
+    int e = WSAGetLastError();
+    if (e != WSA_IO_PENDING) return TranslateError(e);
+  }
+  c->send_pending = true;
+  c->send_op.active = true;
+  c->send_bytes = total;
+  ++c->pending;
+  bytes_in_flight_ += total;
+  if (bytes_in_flight_ > bytes_in_flight_peak_) bytes_in_flight_peak_ = bytes_in_flight_;
+  return 0;
+}
+
+void IocpBackend::OnSend(Conn* c, int err, DWORD bytes) {
+  c->send_op.active = false;
+  c->send_pending = false;
+  bytes_in_flight_ -= c->send_bytes;
+  if (err == 0 && bytes < c->send_bytes) err = UV_EIO;  // overlapped stream sends are whole
+  c->send_bytes = 0;
+  sink_->Emit(kWrite, c->id, err);
+}
+
+int IocpBackend::Shutdown(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return UV_EBADF;
+  return shutdown(c->s, SD_SEND) == 0 ? 0 : LastError();
+}
+
+// ---- close -----------------------------------------------------------------------------------
+
+int IocpBackend::Close(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr) return UV_EBADF;
+  c->closing = true;
+  c->want_read = false;
+  // Aborts every pending operation; each still completes through the port (aborted), and the
+  // Conn that owns their OVERLAPPEDs is freed only after the last one (Finalize).
+  closesocket(c->s);
+  c->s = INVALID_SOCKET;
+  if (c->pending == 0) {
+    deferred_.push_back(id);
+    uv_async_send(&async_);
+  }
+  return 0;
+}
+
+void IocpBackend::Finalize(Conn* c) {
+  int32_t id = c->id;
+  if (c->refed) Ref(c, false);
+  if (c->listener)
+    --listeners_open_;
+  else
+    --sockets_open_;
+  conns_.Remove(id);
+  delete c;
+  sink_->Emit(kClose, id, 0);
+}
+
+// ---- options and queries ---------------------------------------------------------------------
+
+int IocpBackend::SetNoDelay(int32_t id, bool on) {
+  Conn* c = Find(id);
+  if (c == nullptr) return UV_EBADF;
+  BOOL v = on ? TRUE : FALSE;
+  return setsockopt(c->s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<char*>(&v), sizeof v) == 0
+             ? 0
+             : LastError();
+}
+
+int IocpBackend::SetKeepAlive(int32_t id, bool on, unsigned delay) {
+  Conn* c = Find(id);
+  if (c == nullptr) return UV_EBADF;
+  BOOL v = on ? TRUE : FALSE;
+  if (setsockopt(c->s, SOL_SOCKET, SO_KEEPALIVE, reinterpret_cast<char*>(&v), sizeof v) != 0)
+    return LastError();
+  if (!on || delay == 0) return 0;
+  tcp_keepalive ka{1, delay * 1000, 1000};
+  DWORD bytes = 0;
+  return WSAIoctl(c->s, SIO_KEEPALIVE_VALS, &ka, sizeof ka, nullptr, 0, &bytes, nullptr,
+                  nullptr) == 0
+             ? 0
+             : LastError();
+}
+
+int IocpBackend::GetAddress(int32_t id, bool peer, SockAddr* out) {
+  Conn* c = Find(id);
+  if (c == nullptr) return UV_EBADF;
+  sockaddr_storage ss;
+  int len = sizeof ss;
+  int r = peer ? getpeername(c->s, reinterpret_cast<sockaddr*>(&ss), &len)
+               : getsockname(c->s, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (r != 0) return LastError();
+  return FromSockaddr(ss, out) ? 0 : UV_EAFNOSUPPORT;
+}
+
+void IocpBackend::GetStats(Stats* out) const {
+  out->pool_bytes = pool_.bytes();
+  out->pool_buffers = pool_.count();
+  out->buffers_in_use = pool_.in_use();
+  out->buffers_in_use_peak = pool_.peak();
+  out->sockets_waiting = 0;  // buffers are held only while a synchronous read copies out
+  out->buffer_waits = 0;
+  out->sockets_open = sockets_open_;
+  out->listeners_open = listeners_open_;
+  out->accept_errors = accept_errors_;
+  out->accepts_paused = accepts_paused_;
+  out->bytes_in_flight = bytes_in_flight_;
+  out->bytes_in_flight_peak = bytes_in_flight_peak_;
+}
+
+// ---- the loop --------------------------------------------------------------------------------
+
+DWORD WINAPI IocpBackend::PollThread(void* arg) {
+  auto* self = static_cast<IocpBackend*>(arg);
+  OVERLAPPED_ENTRY entries[kDequeueBatch];
+  for (;;) {
+    ULONG n = 0;
+    if (!GetQueuedCompletionStatusEx(self->port_, entries, kDequeueBatch, &n, INFINITE, FALSE))
+      continue;
+    bool stop = false;
+    {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      for (ULONG i = 0; i < n; ++i) {
+        if (entries[i].lpCompletionKey == kStopKey)
+          stop = true;
+        else
+          self->queue_.push_back(entries[i]);
+      }
+    }
+    if (stop) return 0;
+    uv_async_send(&self->async_);
+  }
+}
+
+void IocpBackend::Process() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch_.swap(queue_);
+  }
+  for (const OVERLAPPED_ENTRY& e : batch_) {
+    Op* op = reinterpret_cast<Op*>(e.lpOverlapped);
+    Conn* c = op->conn;
+    --c->pending;
+    // The operation's own status, as Winsock reports it for this OVERLAPPED.
+    DWORD bytes = 0, flags = 0;
+    int err = 0;
+    if (c->s == INVALID_SOCKET) {
+      err = UV_ECANCELED;  // closed by us: every pending operation was aborted
+    } else if (!WSAGetOverlappedResult(c->s, &op->ov, &bytes, FALSE, &flags)) {
+      err = LastError();
+    }
+    bytes = e.dwNumberOfBytesTransferred;
+    switch (op->kind) {
+      case kOpAccept:
+        OnAccept(op, err);
+        break;
+      case kOpConnect:
+        OnConnect(c, err);
+        break;
+      case kOpRead:
+        OnZeroRead(c, err);
+        break;
+      case kOpSend:
+        OnSend(c, err, bytes);
+        break;
+    }
+    if (c->closing && c->pending == 0) Finalize(c);
+  }
+  batch_.clear();
+  if (!deferred_events_.empty()) {
+    std::vector<Deferred> events;
+    events.swap(deferred_events_);
+    for (const Deferred& d : events)
+      if (Find(d.id) != nullptr) sink_->Emit(d.kind, d.id, d.err);
+  }
+  if (!deferred_.empty()) {
+    std::vector<int32_t> ids;
+    ids.swap(deferred_);
+    for (int32_t id : ids) {
+      Conn* c = conns_.Get(id);
+      if (c != nullptr && c->closing && c->pending == 0) Finalize(c);
+    }
+  }
+  sink_->Flush();
+}
+
+void IocpBackend::OnAsync(uv_async_t* h) {
+  auto* self = static_cast<IocpBackend*>(h->data);
+  if (!self->torn_down_) self->Process();
+}
+
+// ---- teardown --------------------------------------------------------------------------------
+
+void IocpBackend::OnHandleClosed(uv_handle_t* h) {
+  auto* self = static_cast<IocpBackend*>(h->data);
+  if (--self->handles_open_ == 0 && self->teardown_done_ != nullptr)
+    self->teardown_done_(self->teardown_arg_);
+}
+
+void IocpBackend::Teardown(void (*done)(void*), void* arg) {
+  torn_down_ = true;
+  // Close every socket, stop the poller, then wait here for the aborted operations to come
+  // back through the port before any Conn (and the OVERLAPPEDs in it) is freed.
+  size_t outstanding = 0;
+  conns_.ForEach([&](Conn* c) {
+    if (c->s != INVALID_SOCKET) closesocket(c->s);
+    c->s = INVALID_SOCKET;
+    outstanding += c->pending;
+  });
+  if (thread_ != nullptr) {
+    PostQueuedCompletionStatus(port_, 0, kStopKey, nullptr);
+    WaitForSingleObject(thread_, INFINITE);
+    CloseHandle(thread_);
+    thread_ = nullptr;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    outstanding -= queue_.size() <= outstanding ? queue_.size() : outstanding;
+    queue_.clear();
+  }
+  OVERLAPPED_ENTRY entries[kDequeueBatch];
+  for (int tries = 0; outstanding > 0 && tries < 50; ++tries) {
+    ULONG n = 0;
+    if (!GetQueuedCompletionStatusEx(port_, entries, kDequeueBatch, &n, 100, FALSE)) continue;
+    outstanding -= n <= outstanding ? n : outstanding;
+  }
+  conns_.ForEach([](Conn* c) { delete c; });
+  conns_ = HandleTable<Conn>();
+  if (!handles_started_) {
+    done(arg);
+    return;
+  }
+  teardown_done_ = done;
+  teardown_arg_ = arg;
+  handles_open_ = 2;
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), OnHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), OnHandleClosed);
+}
+
+}  // namespace
+
+int ProbeIocp() {
+  WSADATA wsa;
+  return WSAStartup(MAKEWORD(2, 2), &wsa) == 0 ? 0 : TranslateError(WSAGetLastError());
+}
+
+std::unique_ptr<Backend> CreateIocpBackend(uv_loop_s* loop, EventSink* sink, const Config& cfg,
+                                           int* err) {
+  std::unique_ptr<IocpBackend> b(new IocpBackend(loop, sink, cfg));
+  *err = b->Init();
+  if (*err != 0) return nullptr;
+  return b;
+}
+
+}  // namespace ov
