@@ -6,7 +6,9 @@ import * as nodeNet from 'node:net';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 
-const require = createRequire(import.meta.url);
+// __filename rather than import.meta.url: the same file is bundled to CommonJS for the
+// Windows run (scripts/test-windows.mjs).
+const require = createRequire(__filename);
 export const overlapped = require('overlapped') as typeof import('../../dist/cjs/index');
 
 export type Net = Pick<typeof nodeNet, 'createServer' | 'connect' | 'createConnection'>;
