@@ -36,6 +36,7 @@
 #include "../core/backend.h"
 #include "../core/buffer_pool.h"
 #include "../core/handle_table.h"
+#include "../net/sockaddr.h"
 #include "error.h"
 
 namespace ov {
@@ -90,42 +91,8 @@ struct Conn {
 
 int LastError() { return TranslateError(WSAGetLastError()); }
 
-socklen_t ToSockaddr(const SockAddr& in, sockaddr_storage* out) {
-  memset(out, 0, sizeof *out);
-  if (in.family == 6) {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(out);
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(in.port);
-    s6->sin6_scope_id = in.scope_id;
-    memcpy(&s6->sin6_addr, in.bytes, 16);
-    return sizeof(sockaddr_in6);
-  }
-  auto* s4 = reinterpret_cast<sockaddr_in*>(out);
-  s4->sin_family = AF_INET;
-  s4->sin_port = htons(in.port);
-  memcpy(&s4->sin_addr, in.bytes, 4);
-  return sizeof(sockaddr_in);
-}
-
-bool FromSockaddr(const sockaddr_storage& in, SockAddr* out) {
-  *out = SockAddr{};
-  if (in.ss_family == AF_INET6) {
-    const auto& s6 = reinterpret_cast<const sockaddr_in6&>(in);
-    out->family = 6;
-    out->port = ntohs(s6.sin6_port);
-    out->scope_id = s6.sin6_scope_id;
-    memcpy(out->bytes, &s6.sin6_addr, 16);
-    return true;
-  }
-  if (in.ss_family == AF_INET) {
-    const auto& s4 = reinterpret_cast<const sockaddr_in&>(in);
-    out->family = 4;
-    out->port = ntohs(s4.sin_port);
-    memcpy(out->bytes, &s4.sin_addr, 4);
-    return true;
-  }
-  return false;
-}
+using net::FromSockaddr;
+using net::ToSockaddr;
 
 bool IsResourceShortage(int uv_err) {
   return uv_err == UV_ENOBUFS || uv_err == UV_EMFILE || uv_err == UV_ENOMEM;

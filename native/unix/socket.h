@@ -11,8 +11,7 @@
 namespace ov {
 namespace unix_socket {
 
-socklen_t ToSockaddr(const SockAddr& in, sockaddr_storage* out);
-bool FromSockaddr(const sockaddr_storage& in, SockAddr* out);
+// (Address conversions: native/net/sockaddr.h.)
 
 // A close-on-exec TCP socket of the address's family, or -errno. Non-blocking for readiness
 // backends (epoll). io_uring wants blocking sockets: on an O_NONBLOCK socket it hands -EAGAIN

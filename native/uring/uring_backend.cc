@@ -32,6 +32,7 @@
 #include "../core/backend.h"
 #include "../core/buffer_pool.h"
 #include "../core/handle_table.h"
+#include "../net/sockaddr.h"
 #include "../unix/socket.h"
 #include "ring.h"
 
@@ -446,7 +447,7 @@ int32_t UringBackend::Connect(const SockAddr& addr, const SockAddr* local) {
   Conn* c = new Conn;
   c->fd = fd;
   c->connecting = true;
-  c->peer_len = unix_socket::ToSockaddr(addr, &c->peer);
+  c->peer_len = net::ToSockaddr(addr, &c->peer);
   int32_t id = AddConn(c);
   if (id == 0) {
     delete c;
