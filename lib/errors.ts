@@ -147,10 +147,6 @@ export function ERR_SOCKET_CLOSED(): Error {
   return coded(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');
 }
 
-export function ERR_SOCKET_CONNECTION_TIMEOUT(): Error {
-  return coded(new Error('Socket connection timeout'), 'ERR_SOCKET_CONNECTION_TIMEOUT');
-}
-
 /**
  * A socket whose send queue passed its hard limit (the program kept writing to a peer that
  * does not read). The socket is destroyed with this error; see docs/api.md, "Budgets".

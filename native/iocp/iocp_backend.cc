@@ -128,7 +128,7 @@ class IocpBackend final : public Backend {
   }
   SOCKET NewSocket(int family, int* err);
   int Associate(SOCKET s);
-  int32_t AddConn(Conn* c);
+  Conn* Adopt(SOCKET s, int family, bool listener);
   void Ref(Conn* c, bool on);
   bool LoadExtensions(SOCKET s, int* err);
 
@@ -250,9 +250,19 @@ int IocpBackend::Associate(SOCKET s) {
   return 0;
 }
 
-int32_t IocpBackend::AddConn(Conn* c) {
+// Takes ownership of s: a registered, referenced Conn, or nullptr (socket closed) when the
+// handle table is full.
+Conn* IocpBackend::Adopt(SOCKET s, int family, bool listener) {
+  Conn* c = new Conn;
+  c->s = s;
+  c->family = family;
+  c->listener = listener;
   int32_t id = conns_.Insert(c);
-  if (id == 0) return 0;
+  if (id == 0) {
+    delete c;
+    closesocket(s);
+    return nullptr;
+  }
   c->id = id;
   c->read_op.kind = kOpRead;
   c->read_op.conn = c;
@@ -265,7 +275,7 @@ int32_t IocpBackend::AddConn(Conn* c) {
   else
     ++sockets_open_;
   Ref(c, true);
-  return id;
+  return c;
 }
 
 void IocpBackend::Ref(Conn* c, bool on) {
@@ -307,16 +317,8 @@ int32_t IocpBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
     closesocket(s);
     return err;
   }
-  Conn* c = new Conn;
-  c->s = s;
-  c->family = addr.family;
-  c->listener = true;
-  int32_t id = AddConn(c);
-  if (id == 0) {
-    delete c;
-    closesocket(s);
-    return UV_ENFILE;
-  }
+  Conn* c = Adopt(s, addr.family, /*listener=*/true);
+  if (c == nullptr) return UV_ENFILE;
   for (int i = 0; i < kAcceptsPosted; ++i) {
     Op* op = new Op;
     op->kind = kOpAccept;
@@ -324,7 +326,7 @@ int32_t IocpBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
     c->accepts.push_back(op);
   }
   PostAccepts(c);
-  return id;
+  return c->id;
 }
 
 int IocpBackend::PostAccept(Conn* l, Op* op) {
@@ -418,17 +420,8 @@ void IocpBackend::OnAccept(Op* op, int err) {
     closesocket(as);
     sink_->Emit(kAccept, l->id, r);
   } else {
-    Conn* c = new Conn;
-    c->s = as;
-    c->family = l->family;
-    int32_t id = AddConn(c);
-    if (id == 0) {
-      delete c;
-      closesocket(as);
-      sink_->Emit(kAccept, l->id, UV_ENFILE);
-    } else {
-      sink_->Emit(kAccept, l->id, id);
-    }
+    Conn* c = Adopt(as, l->family, /*listener=*/false);
+    sink_->Emit(kAccept, l->id, c != nullptr ? c->id : UV_ENFILE);
   }
   PostAccepts(l);
 }
@@ -466,16 +459,10 @@ int32_t IocpBackend::Connect(const SockAddr& addr, const SockAddr* local) {
     closesocket(s);
     return err;
   }
-  Conn* c = new Conn;
-  c->s = s;
-  c->family = addr.family;
+  Conn* c = Adopt(s, addr.family, /*listener=*/false);
+  if (c == nullptr) return UV_ENFILE;
   c->connecting = true;
-  int32_t id = AddConn(c);
-  if (id == 0) {
-    delete c;
-    closesocket(s);
-    return UV_ENFILE;
-  }
+  int32_t id = c->id;
   sockaddr_storage ss;
   int len = ToSockaddr(addr, &ss);
   memset(&c->connect_op.ov, 0, sizeof c->connect_op.ov);

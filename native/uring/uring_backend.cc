@@ -85,7 +85,6 @@ struct Conn {
   std::vector<iovec> iov;
   size_t iov_index = 0;
   size_t send_bytes = 0;  // bytes of the sendmsg in flight
-  bool send_inflight = false;
   bool write_active = false;
   msghdr msg{};
   sockaddr_storage peer{};  // connect target; must outlive the SQE
@@ -132,7 +131,8 @@ class UringBackend final : public Backend {
     Conn* c = conns_.Get(id);
     return (c != nullptr && !c->closing) ? c : nullptr;
   }
-  int32_t AddConn(Conn* c);
+  Conn* Adopt(int fd, bool listener);
+  void Release(Conn* c);
   io_uring_sqe* NewSqe(Conn* c, Op op);
   bool ArmAccept(Conn* c);
   bool ArmRecv(Conn* c);
@@ -282,16 +282,37 @@ void UringBackend::CommitBuffers() {
 
 // ---- handles ---------------------------------------------------------------------------------
 
-int32_t UringBackend::AddConn(Conn* c) {
+// Takes ownership of fd: a registered, referenced Conn, or nullptr (fd closed) when the
+// handle table is full.
+Conn* UringBackend::Adopt(int fd, bool listener) {
+  Conn* c = new Conn;
+  c->fd = fd;
+  c->listener = listener;
   int32_t id = conns_.Insert(c);
-  if (id == 0) return 0;
+  if (id == 0) {
+    delete c;
+    close(fd);
+    return nullptr;
+  }
   c->id = id;
-  if (c->listener)
+  if (listener)
     ++listeners_open_;
   else
     ++sockets_open_;
   Ref(c, true);
-  return id;
+  return c;
+}
+
+// Undoes Adopt(): closes the fd and forgets the handle, without any event.
+void UringBackend::Release(Conn* c) {
+  close(c->fd);
+  if (c->refed) Ref(c, false);
+  if (c->listener)
+    --listeners_open_;
+  else
+    --sockets_open_;
+  conns_.Remove(c->id);  // stale ids left in starving_/accept_retry_ now resolve to nothing
+  delete c;
 }
 
 void UringBackend::Ref(Conn* c, bool on) {
@@ -321,14 +342,7 @@ io_uring_sqe* UringBackend::NewSqe(Conn* c, Op op) {
 
 void UringBackend::Finalize(Conn* c) {
   int32_t id = c->id;
-  close(c->fd);
-  if (c->refed) Ref(c, false);
-  if (c->listener)
-    --listeners_open_;
-  else
-    --sockets_open_;
-  conns_.Remove(id);  // stale ids left in starving_/accept_retry_ now resolve to nothing
-  delete c;
+  Release(c);
   sink_->Emit(kClose, id, 0);
 }
 
@@ -337,17 +351,10 @@ void UringBackend::Finalize(Conn* c) {
 int32_t UringBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
   int fd = unix_socket::OpenListener(addr, opts, /*nonblocking=*/false);
   if (fd < 0) return fd;
-  Conn* c = new Conn;
-  c->fd = fd;
-  c->listener = true;
-  int32_t id = AddConn(c);
-  if (id == 0) {
-    delete c;
-    close(fd);
-    return -ENFILE;
-  }
+  Conn* c = Adopt(fd, /*listener=*/true);
+  if (c == nullptr) return -ENFILE;
   if (!ArmAccept(c)) QueueAcceptRetry(c, false);
-  return id;
+  return c->id;
 }
 
 bool UringBackend::ArmAccept(Conn* c) {
@@ -399,16 +406,8 @@ void UringBackend::OnAccept(Conn* c, int32_t res, bool more) {
     if (c->closing) {
       close(res);
     } else {
-      Conn* s = new Conn;
-      s->fd = res;
-      int32_t sid = AddConn(s);
-      if (sid == 0) {
-        delete s;
-        close(res);
-        sink_->Emit(kAccept, c->id, -ENFILE);
-      } else {
-        sink_->Emit(kAccept, c->id, sid);
-      }
+      Conn* s = Adopt(res, /*listener=*/false);
+      sink_->Emit(kAccept, c->id, s != nullptr ? s->id : -ENFILE);
     }
   } else if (res != -ECANCELED) {
     ++accept_errors_;
@@ -444,32 +443,20 @@ int UringBackend::AcceptPause(int32_t id, bool pause) {
 int32_t UringBackend::Connect(const SockAddr& addr, const SockAddr* local) {
   int fd = unix_socket::OpenForConnect(addr, local, /*nonblocking=*/false);
   if (fd < 0) return fd;
-  Conn* c = new Conn;
-  c->fd = fd;
+  Conn* c = Adopt(fd, /*listener=*/false);
+  if (c == nullptr) return -ENFILE;
   c->connecting = true;
   c->peer_len = net::ToSockaddr(addr, &c->peer);
-  int32_t id = AddConn(c);
-  if (id == 0) {
-    delete c;
-    close(fd);
-    return -ENFILE;
-  }
   io_uring_sqe* sqe = NewSqe(c, kOpConnect);
   if (sqe == nullptr) {
-    c->pending = 0;
-    c->closing = true;
-    if (c->refed) Ref(c, false);
-    --sockets_open_;
-    conns_.Remove(id);
-    close(fd);
-    delete c;
+    Release(c);
     return -EBUSY;
   }
   sqe->opcode = IORING_OP_CONNECT;
   sqe->fd = fd;
   sqe->addr = reinterpret_cast<uint64_t>(&c->peer);
   sqe->off = c->peer_len;
-  return id;
+  return c->id;
 }
 
 // ---- reading ---------------------------------------------------------------------------------
@@ -624,14 +611,12 @@ int UringBackend::SubmitSend(Conn* c) {
   sqe->len = 1;
   sqe->msg_flags = MSG_NOSIGNAL;
   c->send_bytes = bytes;
-  c->send_inflight = true;
   bytes_in_flight_ += bytes;
   if (bytes_in_flight_ > bytes_in_flight_peak_) bytes_in_flight_peak_ = bytes_in_flight_;
   return 0;
 }
 
 void UringBackend::OnSend(Conn* c, int32_t res) {
-  c->send_inflight = false;
   bytes_in_flight_ -= c->send_bytes;
   c->send_bytes = 0;
   if (res < 0) {
