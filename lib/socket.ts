@@ -272,6 +272,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     }
     const queued = this.writableLength + n;
     if (queued <= this._writeLimit) return true;
+    // The limit is for writers that ignore back-pressure: a write made while the stream has
+    // not asked for 'drain' is taken whole, however large (socket.end(bigBuffer) works as on
+    // node:net; those bytes are already in memory). Writing on past write() === false is what
+    // grows memory without bound, and that is what is stopped.
+    if (!this.writableNeedDrain) return true;
     noteLimitDestroy();
     const peer = this.remoteAddress ? `${this.remoteAddress}:${this.remotePort}` : 'a socket';
     this.destroy(ERR_SOCKET_BUFFER_LIMIT(this._writeLimit, queued, peer));

@@ -1,6 +1,7 @@
 // A program that keeps writing to a peer that never reads meets the per-socket hard limit:
 // the socket is destroyed with ERR_SOCKET_BUFFER_LIMIT (naming the limit and the peer),
-// counted in stats(), and the rest of the server carries on.
+// counted in stats(), and the rest of the server carries on. A single large write from a
+// writer that is not ignoring back-pressure is not what the limit is for, and goes through.
 import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
@@ -42,6 +43,26 @@ describe('overlapped: per-socket hard write limit', () => {
     const other = overlapped.connect(port, '127.0.0.1');
     await once(other, 'connect');
     other.destroy();
+    peer.destroy();
+    await closeServer(server as never);
+  });
+
+  it('takes one write larger than the limit whole when the writer is not ignoring back-pressure', async () => {
+    const LIMIT = 256 * 1024;
+    const payload = Buffer.alloc(4 * LIMIT, 3);
+    let serverError: Error | undefined;
+    const server = overlapped.createServer({ writeLimit: LIMIT }, (s) => {
+      s.on('error', (e) => (serverError = e));
+      // Like socket.end(fs.readFileSync(file)) on node:net: one chunk, bigger than the limit.
+      s.end(payload);
+    });
+    const port = await listen(server as never);
+    const peer = nodeNet.connect(port, '127.0.0.1');
+    let received = 0;
+    peer.on('data', (d: Buffer) => (received += d.length));
+    await once(peer, 'end');
+    expect(serverError).toBeUndefined();
+    expect(received).toBe(payload.length);
     peer.destroy();
     await closeServer(server as never);
   });

@@ -33,12 +33,15 @@ describe('overlapped: configure()', () => {
   });
 
   it('sets budgets at any time and reports them in stats()', () => {
+    // Restored afterwards: on Windows every test file shares one process (scripts/test-windows.mjs).
+    const { writeBudget, socketWriteLimit } = overlapped.configure();
     const c = overlapped.configure({ writeBudget: 32 * 1024 * 1024, socketWriteLimit: 2 * 1024 * 1024 });
     expect(c.writeBudget).toBe(32 * 1024 * 1024);
     const st = overlapped.stats(); // starts the backend
     expect(st.writeBudget).toBe(32 * 1024 * 1024);
     expect(st.socketWriteLimit).toBe(2 * 1024 * 1024);
     expect(overlapped.configure({ writeBudget: Infinity }).writeBudget).toBe(Infinity);
+    overlapped.configure({ writeBudget, socketWriteLimit });
   });
 
   it('shapes the pool before the first use, and refuses to once started', async () => {

@@ -36,6 +36,7 @@
 #include "../core/backend.h"
 #include "../core/buffer_pool.h"
 #include "../core/handle_table.h"
+#include "../core/trace.h"
 #include "../net/sockaddr.h"
 #include "error.h"
 
@@ -325,6 +326,10 @@ int32_t IocpBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
     op->conn = c;
     c->accepts.push_back(op);
   }
+  if (TraceOn()) {
+    SockAddr bound;
+    OV_TRACE("listen id=%d port=%d", c->id, GetAddress(c->id, false, &bound) == 0 ? bound.port : -1);
+  }
   PostAccepts(c);
   return c->id;
 }
@@ -421,6 +426,7 @@ void IocpBackend::OnAccept(Op* op, int err) {
     sink_->Emit(kAccept, l->id, r);
   } else {
     Conn* c = Adopt(as, l->family, /*listener=*/false);
+    OV_TRACE("accept listener=%d id=%d", l->id, c != nullptr ? c->id : 0);
     sink_->Emit(kAccept, l->id, c != nullptr ? c->id : UV_ENFILE);
   }
   PostAccepts(l);
@@ -463,6 +469,7 @@ int32_t IocpBackend::Connect(const SockAddr& addr, const SockAddr* local) {
   if (c == nullptr) return UV_ENFILE;
   c->connecting = true;
   int32_t id = c->id;
+  OV_TRACE("connect id=%d port=%d", id, addr.port);
   sockaddr_storage ss;
   int len = ToSockaddr(addr, &ss);
   memset(&c->connect_op.ov, 0, sizeof c->connect_op.ov);
@@ -532,6 +539,7 @@ void IocpBackend::OnZeroRead(Conn* c, int err) {
     DWORD n = 0, flags = 0;
     int r = WSARecv(c->s, &b, 1, &n, &flags, nullptr, nullptr);
     int e = r == 0 ? 0 : WSAGetLastError();
+    OV_TRACE("read id=%d r=%d n=%lu e=%d", c->id, r, static_cast<unsigned long>(n), e);
     if (r == 0 && n > 0) {
       pool_.NoteFilled();
       sink_->EmitData(c->id, pool_.Data(bid), n);
@@ -591,6 +599,7 @@ int IocpBackend::Write(int32_t id, const Slice* slices, size_t count) {
     int e = WSAGetLastError();
     if (e != WSA_IO_PENDING) return TranslateError(e);
   }
+  OV_TRACE("send id=%d bytes=%zu", id, total);
   c->send_pending = true;
   c->send_op.active = true;
   c->send_bytes = total;
@@ -612,6 +621,7 @@ void IocpBackend::OnSend(Conn* c, int err, DWORD bytes) {
 int IocpBackend::Shutdown(int32_t id) {
   Conn* c = Find(id);
   if (c == nullptr || c->listener) return UV_EBADF;
+  OV_TRACE("shutdown id=%d", id);
   return shutdown(c->s, SD_SEND) == 0 ? 0 : LastError();
 }
 
@@ -620,6 +630,7 @@ int IocpBackend::Shutdown(int32_t id) {
 int IocpBackend::Close(int32_t id) {
   Conn* c = Find(id);
   if (c == nullptr) return UV_EBADF;
+  OV_TRACE("close id=%d pending=%d", id, c->pending);
   c->closing = true;
   c->want_read = false;
   // Aborts every pending operation; each still completes through the port (aborted), and the
@@ -730,6 +741,9 @@ void IocpBackend::Process() {
     Op* op = reinterpret_cast<Op*>(e.lpOverlapped);
     Conn* c = op->conn;
     --c->pending;
+    OV_TRACE("completion id=%d op=%d status=0x%lx bytes=%lu pending=%d closing=%d", c->id,
+             static_cast<int>(op->kind), static_cast<unsigned long>(e.Internal),
+             static_cast<unsigned long>(e.dwNumberOfBytesTransferred), c->pending, c->closing);
     // The operation's own status, as Winsock reports it for this OVERLAPPED.
     DWORD bytes = 0, flags = 0;
     int err = 0;
