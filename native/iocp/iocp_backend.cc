@@ -14,9 +14,9 @@
 //    (JS sees each before more is read); 'multishot' mode reads up to 32, like libuv.
 //  * Send: one WSASend in flight per socket, gathering the queued chunks into a WSABUF array;
 //    the bytes it locks are counted in bytes_in_flight.
-//  * Close: closesocket() aborts the socket's pending operations; the Conn, which holds their
-//    OVERLAPPED structures, lives until the last aborted completion has come back, so no
-//    completion can touch freed memory.
+//  * Close: CancelIoEx + closesocket() abort the socket's pending operations; the Conn, which
+//    holds their OVERLAPPED structures, lives until the last aborted completion has come back,
+//    so no completion can touch freed memory.
 //
 // Not done yet: SetFileCompletionNotificationModes(FILE_SKIP_COMPLETION_PORT_ON_SUCCESS): every
 // operation completes through the port, synchronous successes too (correct, one extra
@@ -633,8 +633,12 @@ int IocpBackend::Close(int32_t id) {
   OV_TRACE("close id=%d pending=%d", id, c->pending);
   c->closing = true;
   c->want_read = false;
-  // Aborts every pending operation; each still completes through the port (aborted), and the
+  // Every pending operation is cancelled and still completes through the port (aborted); the
   // Conn that owns their OVERLAPPEDs is freed only after the last one (Finalize).
+  // closesocket() alone aborts them on Windows, but not everywhere: under Wine a WSASend
+  // blocked on a peer that does not read, and the zero-byte read beside it, never complete
+  // after closesocket(), and the Conn would wait forever. CancelIoEx first is explicit.
+  CancelIoEx(reinterpret_cast<HANDLE>(c->s), nullptr);
   closesocket(c->s);
   c->s = INVALID_SOCKET;
   if (c->pending == 0) {
@@ -806,7 +810,10 @@ void IocpBackend::Teardown(void (*done)(void*), void* arg) {
   // back through the port before any Conn (and the OVERLAPPEDs in it) is freed.
   size_t outstanding = 0;
   conns_.ForEach([&](Conn* c) {
-    if (c->s != INVALID_SOCKET) closesocket(c->s);
+    if (c->s != INVALID_SOCKET) {
+      CancelIoEx(reinterpret_cast<HANDLE>(c->s), nullptr);  // see Close()
+      closesocket(c->s);
+    }
     c->s = INVALID_SOCKET;
     outstanding += c->pending;
   });
