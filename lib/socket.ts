@@ -10,6 +10,11 @@ import * as netUtil from 'node:net';
 import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
 import { forget, noteLimitDestroy, report, type Budgeted } from './budget';
 import { checkWriteLimit, config } from './config';
+
+/** Connect failures that mean "no ephemeral port left" when the program bound nothing. */
+const PORT_EXHAUSTION_CODES = new Set<string | undefined>(
+  process.platform === 'win32' ? ['EADDRNOTAVAIL', 'ENOBUFS', 'EADDRINUSE'] : ['EADDRNOTAVAIL'],
+);
 import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
@@ -418,7 +423,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._boundLocally = localAddress !== undefined || localPort !== undefined;
     const id = native.connect(family, address, port, localAddress ?? '', localPort ?? 0);
     if (id < 0) {
-      this.destroy(exceptionWithHostPort(id, 'connect', address, port));
+      this.destroy(this._connectError(id, address, port));
       return;
     }
     this._attach(id);
@@ -428,16 +433,25 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   private _connectPort = 0;
   private _boundLocally = false;
 
+  private _connectError(result: number, address: string, port: number): Error {
+    const err = exceptionWithHostPort(result, 'connect', address, port);
+    if (!this._boundLocally && PORT_EXHAUSTION_CODES.has(err.code)) {
+      // Nothing was bound by the program, so the system found no free local port for this
+      // destination: name the cause, it is not obvious from the code alone. Windows reports
+      // it from the implicit bind ConnectEx needs: WSAENOBUFS (which also means Winsock is
+      // out of buffer space) or, under Wine, EADDRINUSE.
+      err.message +=
+        err.code === 'ENOBUFS'
+          ? ' (no free local port, or no socket buffer space: Windows reports both as ENOBUFS)'
+          : ' (no free local port: the ephemeral port range is exhausted for this destination)';
+    }
+    return err;
+  }
+
   private _afterConnect(result: number): void {
     if (!this.connecting) return;
     if (result < 0) {
-      const err = exceptionWithHostPort(result, 'connect', this._host ?? '', this._connectPort);
-      if (err.code === 'EADDRNOTAVAIL' && !this._boundLocally) {
-        // Nothing was bound by us, so the kernel found no free local port for this
-        // destination: name the cause, it is not obvious from the code alone.
-        err.message += ' (no free local port: the ephemeral port range is exhausted for this destination)';
-      }
-      this.destroy(err);
+      this.destroy(this._connectError(result, this._host ?? '', this._connectPort));
       return;
     }
     this.connecting = false;

@@ -6,10 +6,10 @@
 //
 // Needs: wine (Debian wine64), x86_64-w64-mingw32-g++-posix (g++-mingw-w64-x86-64-posix);
 // .ci/run installs them. Wine is a functional check here, never a performance one.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = join(root, '.cache');
@@ -53,7 +53,8 @@ const out = join(root, 'test', '.win');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const files = readdirSync(join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort();
-// OVERLAPPED_WIN_TESTS=a,b runs only those files (their names without .test.ts).
+// OVERLAPPED_WIN_TESTS=a,b runs only those files (their names without .test.ts; for
+// test/windows/host-NAME.mjs, NAME.host).
 const only = process.env.OVERLAPPED_WIN_TESTS?.split(',').map((n) => `${n}.test.ts`);
 const included = files.filter((f) => !(f in LEFT_OUT) && (!only || only.includes(f)));
 for (const f of included) {
@@ -95,10 +96,66 @@ const r = spawnSync('sh', ['-c', `wine "${nodeExe}" --test-reporter=spec "${join
 });
 const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
 process.stdout.write(text);
-// Counted from the spec reporter's lines (tests are indented under their describe): the
-// runner may be stopped by the forced exit above before node:test prints its summary.
-const pass = (text.match(/^ {2}✔ /gm) ?? []).length;
-const fail = (text.match(/^ {2}✖ /gm) ?? []).length;
+// Counted from the spec reporter's lines (tests are indented under their describe).
+let pass = (text.match(/^ {2}✔ /gm) ?? []).length;
+let fail = (text.match(/^ {2}✖ /gm) ?? []).length;
+
+// 6. Cases driven from the Linux side (test/windows/host-*.mjs): a real constraint put on
+// Wine itself (a descriptor limit, a network namespace), peers on Linux. Each starts its own
+// wineserver under the constraint; node.exe's output goes to files.
+const killWineServer = () => {
+  spawnSync('wineserver', ['-k'], { env, stdio: 'ignore' });
+  spawnSync('wineserver', ['-w'], { env, stdio: 'ignore', timeout: 30_000 });
+};
+const wine = {
+  nodeExe,
+  outFile: (name) => join(out, name),
+  /** Runs a shell command line (that starts wine) with a fresh wineserver. */
+  sh(cmd) {
+    killWineServer();
+    return spawn('sh', ['-c', cmd], { env: { ...env, PREBUILDS_ONLY: '1' }, cwd: root, stdio: 'ignore' });
+  },
+  /** Resolves with the exit status, or rejects after ms. */
+  exited(child, ms) {
+    if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`node.exe did not exit within ${ms} ms`)), ms);
+      child.once('exit', (code) => {
+        clearTimeout(t);
+        resolve(code);
+      });
+    });
+  },
+  async stop(child) {
+    killWineServer();
+    if (child.exitCode === null) child.kill('SIGKILL');
+  },
+};
+const hostCases = readdirSync(join(root, 'test', 'windows'))
+  .filter((f) => /^host-.*\.mjs$/.test(f) && f !== 'host-tools.mjs')
+  .filter((f) => !only || only.includes(f.replace(/^host-/, '').replace(/\.mjs$/, '.host.test.ts')))
+  .sort();
+for (const f of hostCases) {
+  const mod = await import(pathToFileURL(join(root, 'test', 'windows', f)).href);
+  console.log(`▶ ${mod.title}`);
+  for (const c of mod.cases) {
+    const t0 = Date.now();
+    try {
+      let timer;
+      const detail = await Promise.race([
+        c.run(wine),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out after 180 s')), 180_000))),
+      ]).finally(() => clearTimeout(timer));
+      console.log(`  ✔ ${c.name} (${Date.now() - t0} ms${detail ? `; ${detail}` : ''})`);
+      pass++;
+    } catch (e) {
+      console.log(`  ✖ ${c.name} (${Date.now() - t0} ms)\n    ${String(e?.stack ?? e).replaceAll('\n', '\n    ')}`);
+      fail++;
+    }
+  }
+}
+killWineServer();
+
 console.log(`\nwindows: ${pass} passed, ${fail} failed`);
 if (r.status === LEAK_EXIT) console.log('windows: FAILED, node.exe was kept alive after the tests (see above)');
 else if (r.status !== 0) console.log(`windows: FAILED, node.exe exited with ${r.status ?? r.signal}`);

@@ -1,19 +1,21 @@
 // A listener that runs out of file descriptors (EMFILE) backs off and retries; it never stops
 // accepting for good. The server process runs under `prlimit --nofile=64` (util-linux) so the
 // limit is reached with 100 peers; every peer is still served once earlier ones have gone.
-// Linux only: prlimit and RLIMIT_NOFILE semantics are Linux's.
+// Linux only: prlimit and RLIMIT_NOFILE semantics are Linux's. The Windows run does the same
+// from the host side: test/windows/host-accept-emfile.mjs.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { ask } from './helpers/ask';
 
 describe.runIf(process.platform === 'linux')('overlapped: accept under EMFILE', () => {
   it('backs off on EMFILE and serves every peer in the end', async () => {
     const child = spawn('prlimit', ['--nofile=64:64', process.execPath, path.join(__dirname, 'fixtures', 'fd-limited-server.cjs')], {
       cwd: path.join(__dirname, '..'),
-      stdio: ['pipe', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines = readline.createInterface({ input: child.stdout! });
     const next = async () => JSON.parse((await once(lines, 'line'))[0] as string);
@@ -35,14 +37,13 @@ describe.runIf(process.platform === 'linux')('overlapped: accept under EMFILE', 
     const got = await Promise.all(answers);
     expect(got).toEqual(Array.from({ length: PEERS }, (_, i) => `hello ${i}`));
 
-    child.stdin!.write('stats\n');
-    const stats = await next();
+    for (const s of sockets) s.destroy();
+    const stats = JSON.parse(await ask(port, 'stats'));
     expect(stats.acceptErrors).toBeGreaterThan(0); // EMFILE really happened
     expect(stats.acceptsPaused).toBeGreaterThan(0); // and the listener backed off
     expect(stats.listenersOpen).toBe(1); // and is still there
-    child.stdin!.end();
+    expect(await ask(port, 'quit')).toBe('bye');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
-    for (const s of sockets) s.destroy();
   });
 });

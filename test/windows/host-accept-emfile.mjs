@@ -1,0 +1,47 @@
+// Windows (IOCP under Wine), driven from the Linux side: a listener that runs out of handles
+// backs off and re-posts its accepts; it never stops accepting, and every peer is served in
+// the end. Counterpart of test/accept-emfile.test.ts.
+//
+// The shortage is real, not simulated: Winsock sockets under Wine are Linux descriptors held
+// by the wineserver and the node.exe process, so a fresh wineserver started under
+// `prlimit --nofile=N` runs out of them. How many descriptors Wine needs just to start varies
+// with the Wine version, so N is found by search: the lowest N (step 40) at which node.exe
+// starts and posts its accepts cleanly. 200 peers at once are then far more than it has room
+// for. Peers are node:net on the Linux side.
+import { strict as assert } from 'node:assert';
+import { ask, connectAll, waitForJsonLine } from './host-tools.mjs';
+
+export const title = 'overlapped (IOCP): accept under EMFILE';
+
+export const cases = [
+  {
+    name: 'backs off on WSAEMFILE/WSAENOBUFS, re-posts, and serves every peer in the end',
+    async run(wine) {
+      const PEERS = 200;
+      for (let n = 280; n <= 1000; n += 40) {
+        const out = wine.outFile(`emfile-${n}.txt`);
+        const child = wine.sh(`prlimit --nofile=${n}:${n} wine "${wine.nodeExe}" test/fixtures/fd-limited-server.cjs > "${out}" 2>&1`);
+        try {
+          const first = await waitForJsonLine(out, child, 30_000);
+          if (!first) continue; // too few descriptors for Wine and node.exe to start
+          const { port } = first;
+          const before = JSON.parse(await ask(port, 'stats'));
+          if (before.acceptErrors > 0) continue; // too few to post the accepts at all
+          const answers = await connectAll(port, PEERS, (i) => `hello ${i}`);
+          assert.deepEqual(answers, Array.from({ length: PEERS }, (_, i) => `hello ${i}`), 'every peer served');
+          const stats = JSON.parse(await ask(port, 'stats'));
+          assert.ok(stats.acceptErrors > 0, `accept failures really happened at nofile=${n} (stats: ${JSON.stringify(stats)})`);
+          assert.ok(stats.acceptsPaused > 0, 'and the listener backed off');
+          assert.equal(stats.listenersOpen, 1, 'and is still listening');
+          assert.equal(await ask(port, 'quit'), 'bye');
+          const code = await wine.exited(child, 30_000);
+          assert.equal(code, 0, 'node.exe exits cleanly');
+          return `nofile=${n}: ${stats.acceptErrors} accept failures, ${stats.acceptsPaused} back-offs, ${PEERS} peers served`;
+        } finally {
+          await wine.stop(child);
+        }
+      }
+      throw new Error('node.exe never started under any tried descriptor limit');
+    },
+  },
+];
