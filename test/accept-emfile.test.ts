@@ -2,7 +2,7 @@
 // accepting for good. The server process runs under `prlimit --nofile=64` (util-linux) so the
 // limit is reached with 100 peers; every peer is still served once earlier ones have gone.
 // Linux only: prlimit and RLIMIT_NOFILE semantics are Linux's. The Windows run does the same
-// from the host side: test/windows/host-accept-emfile.mjs.
+// from the host side: test/windows/host-accept-emfile.ts.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

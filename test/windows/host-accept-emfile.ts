@@ -9,14 +9,14 @@
 // starts and posts its accepts cleanly. 200 peers at once are then far more than it has room
 // for. Peers are node:net on the Linux side.
 import { strict as assert } from 'node:assert';
-import { ask, connectAll, waitForJsonLine } from './host-tools.mjs';
+import { ask, connectAll, waitForJsonLine, type HostCase, type Wine } from './host-tools';
 
 export const title = 'overlapped (IOCP): accept under EMFILE';
 
-export const cases = [
+export const cases: HostCase[] = [
   {
     name: 'backs off on WSAEMFILE/WSAENOBUFS, re-posts, and serves every peer in the end',
-    async run(wine) {
+    async run(wine: Wine) {
       const PEERS = 200;
       for (let n = 280; n <= 1000; n += 40) {
         const out = wine.outFile(`emfile-${n}.txt`);

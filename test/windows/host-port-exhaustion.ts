@@ -8,13 +8,14 @@
 // Wine passes Linux's EADDRINUSE through. Either must name the cause.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import type { HostCase, Wine } from './host-tools';
 
 export const title = 'overlapped (IOCP): ephemeral port exhaustion';
 
-export const cases = [
+export const cases: HostCase[] = [
   {
     name: 'the connect that finds no free local port names the cause',
-    async run(wine) {
+    async run(wine: Wine) {
       const out = wine.outFile('port-exhaustion.txt');
       const child = wine.sh(
         [
@@ -26,8 +27,8 @@ export const cases = [
       try {
         assert.equal(await wine.exited(child, 60_000), 0, `fixture exit status (output: ${readFileSync(out, 'utf8')})`);
         const results = JSON.parse(readFileSync(out, 'utf8'));
-        assert.equal(results.filter((r) => r.ok !== undefined).length, 2, 'two connections take the two ports');
-        const failed = results.find((r) => r.code !== undefined);
+        assert.equal(results.filter((r: { ok?: number }) => r.ok !== undefined).length, 2, 'two connections take the two ports');
+        const failed = results.find((r: { code?: string }) => r.code !== undefined);
         assert.ok(['ENOBUFS', 'EADDRINUSE', 'EADDRNOTAVAIL'].includes(failed.code), `code ${failed.code}`);
         assert.equal(failed.syscall, 'connect');
         assert.match(failed.message, /^connect E[A-Z]+ 127\.0\.0\.1:5000 /);

@@ -1,0 +1,102 @@
+// Windows (IOCP under Wine), driven from the Linux side: the bounded-memory promise under the
+// issue's load, and what IOCP locks for I/O. Counterpart of test/budget-naive-echo.test.ts:
+// node.exe runs the naive echo (test/fixtures/naive-echo-stats.cjs); the load is on Linux: a
+// Python process of 200 clients that send and never read, one well-behaved echo client, and
+// 1000 idle connections. 1200 clients here and 1200 sockets in Wine stay far under the
+// 20000 open-file limit.
+//
+// What it shows:
+//  * idle sockets lock nothing: with 1000 connections waiting on their zero-byte reads, no
+//    byte is in flight and no pool buffer is in use;
+//  * under the flood, queues stay within the per-socket bound, the bytes locked by WSASend
+//    (bytesInFlightPeak) never exceed the bytes queued nor the write budget, and receives
+//    hold at most one pool buffer at a time (they copy out of it at once);
+//  * the well-behaved client is served all along, and no byte is lost.
+import { strict as assert } from 'node:assert';
+import * as nodeNet from 'node:net';
+import { once } from 'node:events';
+import { flood, pingPong } from '../helpers/flood';
+import { pattern } from '../helpers/impls';
+import { ask, waitForJsonLine, type HostCase, type Wine } from './host-tools';
+
+export const title = 'overlapped (IOCP): naive echo under non-reading clients';
+
+const FLOODERS = 200;
+const IDLE = 1000;
+
+export const cases: HostCase[] = [
+  {
+    name: 'idle sockets lock nothing; queues and locked bytes stay within the budgets; nothing is lost',
+    async run(wine: Wine) {
+      const out = wine.outFile('naive-echo.txt');
+      const child = wine.sh(`wine "${wine.nodeExe}" test/fixtures/naive-echo-stats.cjs > "${out}" 2>&1`);
+      const idle: nodeNet.Socket[] = [];
+      try {
+        const ports = await waitForJsonLine(out, child, 60_000);
+        assert.ok(ports, 'the server started');
+        const { port, control } = ports as { port: number; control: number };
+        const stats = async () => JSON.parse(await ask(control, 'stats'));
+
+        for (let i = 0; i < IDLE; i += 100) {
+          const batch = Array.from({ length: 100 }, () => nodeNet.connect(port, '127.0.0.1'));
+          await Promise.all(batch.map((c) => once(c, 'connect')));
+          idle.push(...batch);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+        const quiet = await stats();
+        assert.ok(quiet.socketsOpen >= IDLE, `all idle connections accepted (${quiet.socketsOpen})`);
+        assert.equal(quiet.bytesInFlight, 0, 'idle sockets lock no bytes for sending');
+        assert.equal(quiet.buffersInUse, 0, 'idle sockets hold no receive buffer');
+
+        const load = flood(port, FLOODERS, 2);
+        const good = pingPong(port);
+        await load.saturated;
+        const roundsBefore = good.rounds();
+        await new Promise((r) => setTimeout(r, 1000));
+        const during = await stats();
+        const roundsDuring = good.rounds() - roundsBefore;
+
+        const perSocketBound = 16 * 1024 + during.poolBytes / during.poolBuffers;
+        assert.ok(during.largestSocketQueuedBytesPeak <= perSocketBound, `largest queue ${during.largestSocketQueuedBytesPeak} <= ${perSocketBound}`);
+        assert.ok(during.queuedBytesPeak <= FLOODERS * perSocketBound, `queued peak ${during.queuedBytesPeak}`);
+        assert.ok(during.queuedBytesPeak < during.writeBudget, 'queued peak under the write budget');
+        assert.ok(during.queuedBytesPeak > 16 * 1024, 'the flood really backed up');
+        assert.ok(during.bytesInFlightPeak > 0, 'sends were in flight');
+        assert.ok(during.bytesInFlightPeak <= during.queuedBytesPeak, `locked for sending ${during.bytesInFlightPeak} <= queued ${during.queuedBytesPeak}`);
+        assert.ok(during.bytesInFlightPeak <= during.writeBudget, 'locked for sending under the write budget');
+        assert.ok(during.buffersInUsePeak <= 1, `receives hold at most one pool buffer (${during.buffersInUsePeak})`);
+        assert.equal(during.socketsDestroyedForLimit, 0);
+        assert.ok(roundsDuring > 0, 'the well-behaved client was served during the flood');
+        assert.equal(good.bad(), 0);
+
+        const report = await load.done;
+        assert.equal(report.saturated, true);
+        assert.equal(report.ok, FLOODERS, 'every flooder got every byte back, in order');
+        const idleOk = await Promise.all(
+          idle.map(async (c, i) => {
+            const msg = pattern(64 + (i % 50), i + 3);
+            const chunks: Buffer[] = [];
+            c.on('data', (d: Buffer) => chunks.push(d));
+            c.end(msg);
+            await once(c, 'end');
+            return Buffer.concat(chunks).equals(msg);
+          }),
+        );
+        assert.equal(idleOk.filter((x) => !x).length, 0, 'every idle connection served at the end');
+        await good.stop();
+        assert.equal(good.bad(), 0);
+        await new Promise((r) => setTimeout(r, 500));
+        const after = await stats();
+        assert.equal(after.queuedBytes, 0);
+        assert.equal(after.bytesInFlight, 0);
+        assert.equal(after.buffersInUse, 0);
+        assert.equal(await ask(control, 'quit'), 'bye');
+        assert.equal(await wine.exited(child, 30_000), 0, 'node.exe exits once both servers close');
+        return `queued peak ${during.queuedBytesPeak} B, largest ${during.largestSocketQueuedBytesPeak} B, locked for sending peak ${during.bytesInFlightPeak} B, ${roundsDuring} echo rounds during the flood`;
+      } finally {
+        for (const c of idle) c.destroy();
+        await wine.stop(child);
+      }
+    },
+  },
+];

@@ -1,0 +1,56 @@
+// For the Windows cases driven from the Linux side (test/windows/host-*.ts, bundled and run by
+// scripts/test-windows.mjs after the suite that runs inside node.exe): the server is node.exe
+// under Wine, the peers are on Linux.
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { ask } from '../helpers/ask';
+
+export { ask };
+
+/** What scripts/test-windows.mjs hands each case. */
+export interface Wine {
+  /** The Windows node.exe, for command lines. */
+  nodeExe: string;
+  /** A path for node.exe's output: under Wine it cannot write to a pipe. */
+  outFile(name: string): string;
+  /** Runs a shell command line (that starts wine) with a fresh wineserver, in the repository root. */
+  sh(command: string): ChildProcess;
+  /** The exit status; rejects after ms. */
+  exited(child: ChildProcess, ms: number): Promise<number | null>;
+  /** Stops every Wine process of the prefix (and the wineserver). */
+  stop(child: ChildProcess): Promise<void>;
+}
+
+export interface HostCase {
+  name: string;
+  /** Throws on failure; may return a line of detail for the report. */
+  run(wine: Wine): Promise<string | void>;
+}
+
+/** `count` peers at once, each sending message(i); resolves with each one's whole answer. */
+export function connectAll(port: number, count: number, message: (i: number) => string): Promise<string[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => ask(port, message(i))));
+}
+
+/**
+ * The first line of `file` that parses as a JSON object, once node.exe has written it;
+ * undefined if `child` exits first or `ms` pass.
+ */
+export async function waitForJsonLine(file: string, child: ChildProcess, ms: number): Promise<Record<string, any> | undefined> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (existsSync(file)) {
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        try {
+          const v = JSON.parse(line);
+          if (v !== null && typeof v === 'object') return v;
+        } catch {
+          // not (yet) a whole JSON line
+        }
+      }
+    }
+    if (child.exitCode !== null) return undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
