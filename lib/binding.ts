@@ -52,6 +52,7 @@ export interface NativeStats {
   acceptsPaused: number;
   bytesInFlight: number;
   bytesInFlightPeak: number;
+  completionsInline: number;
 }
 
 /** Event kinds; the numbers are native/core/backend.h's EventKind. */

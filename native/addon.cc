@@ -390,6 +390,7 @@ Napi::Value GetStats(const Napi::CallbackInfo& info) {
   num("acceptsPaused", static_cast<double>(st.accepts_paused));
   num("bytesInFlight", static_cast<double>(st.bytes_in_flight));
   num("bytesInFlightPeak", static_cast<double>(st.bytes_in_flight_peak));
+  num("completionsInline", static_cast<double>(st.completions_inline));
   return o;
 }
 

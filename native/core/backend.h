@@ -84,6 +84,7 @@ struct Stats {
   uint64_t accepts_paused = 0;        // times a listener backed off before retrying
   uint64_t bytes_in_flight = 0;       // bytes lent to the kernel for sends right now
   uint64_t bytes_in_flight_peak = 0;
+  uint64_t completions_inline = 0;    // IOCP: successes that skipped the completion port
 };
 
 struct ListenOptions {

@@ -18,9 +18,13 @@
 //    holds their OVERLAPPED structures, lives until the last aborted completion has come back,
 //    so no completion can touch freed memory.
 //
-// Not done yet: SetFileCompletionNotificationModes(FILE_SKIP_COMPLETION_PORT_ON_SUCCESS): every
-// operation completes through the port, synchronous successes too (correct, one extra
-// dequeue per operation).
+//  * Synchronous successes: where the base provider is an IFS one (as libuv checks; a
+//    non-IFS LSP may not honour it), sockets are set to FILE_SKIP_COMPLETION_PORT_ON_SUCCESS,
+//    so an operation that succeeds at once queues no packet. It is completed inline instead,
+//    but never inside the call that started it (a call from JS, or the processing of another
+//    completion): it joins a local queue that the next loop iteration processes (a uv_idle
+//    keeps the loop from blocking meanwhile), the way libuv defers its own synchronous
+//    completions. So JS still sees each batch before more is read for it.
 #include <winsock2.h>
 #include <mswsock.h>
 #include <ws2tcpip.h>
@@ -73,7 +77,8 @@ struct Conn {
   bool want_read = false;
   bool eof = false;
   bool connecting = false;
-  int pending = 0;  // overlapped operations not yet completed
+  bool skip = false;  // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is set: complete successes inline
+  int pending = 0;    // overlapped operations not yet completed (inline ones included)
   Op read_op;
   Op send_op;
   Op connect_op;
@@ -128,7 +133,8 @@ class IocpBackend final : public Backend {
     return (c != nullptr && !c->closing) ? c : nullptr;
   }
   SOCKET NewSocket(int family, int* err);
-  int Associate(SOCKET s);
+  int Associate(SOCKET s, int family, bool* skip);
+  void CompleteInline(Op* op, DWORD bytes);
   Conn* Adopt(SOCKET s, int family, bool listener);
   void Ref(Conn* c, bool on);
   bool LoadExtensions(SOCKET s, int* err);
@@ -147,6 +153,7 @@ class IocpBackend final : public Backend {
   static DWORD WINAPI PollThread(void* arg);
   static void OnAsync(uv_async_t* h);
   static void OnTimer(uv_timer_t* h);
+  static void OnIdle(uv_idle_t* h);
   static void OnHandleClosed(uv_handle_t* h);
 
   uv_loop_t* loop_;
@@ -156,6 +163,7 @@ class IocpBackend final : public Backend {
   HANDLE thread_ = nullptr;
   uv_async_t async_{};
   uv_timer_t timer_{};
+  uv_idle_t idle_{};  // runs while inline_ holds completions, so the loop does not block
   bool handles_started_ = false;
   bool torn_down_ = false;
   int handles_open_ = 0;
@@ -165,6 +173,8 @@ class IocpBackend final : public Backend {
   std::mutex mu_;
   std::vector<OVERLAPPED_ENTRY> queue_;  // filled by the poller, taken by Process()
   std::vector<OVERLAPPED_ENTRY> batch_;
+  std::vector<OVERLAPPED_ENTRY> inline_;  // synchronous successes, loop thread only
+  bool skip_ok_[2] = {false, false};      // IPv4, IPv6: the base provider is IFS
 
   LPFN_ACCEPTEX accept_ex_ = nullptr;
   LPFN_CONNECTEX connect_ex_ = nullptr;
@@ -188,6 +198,7 @@ class IocpBackend final : public Backend {
   uint64_t accepts_paused_ = 0;
   uint64_t bytes_in_flight_ = 0;
   uint64_t bytes_in_flight_peak_ = 0;
+  uint64_t completions_inline_ = 0;
 };
 
 IocpBackend::~IocpBackend() {
@@ -208,13 +219,26 @@ int IocpBackend::Init() {
   bool ok = LoadExtensions(probe, &err);
   closesocket(probe);
   if (!ok) return err;
+  for (int family : {4, 6}) {
+    SOCKET p = NewSocket(family, &err);
+    if (p == INVALID_SOCKET) continue;  // no IPv6: nothing to decide
+    WSAPROTOCOL_INFOW info;
+    int len = sizeof info;
+    if (getsockopt(p, SOL_SOCKET, SO_PROTOCOL_INFOW, reinterpret_cast<char*>(&info), &len) == 0)
+      skip_ok_[family == 6] = (info.dwServiceFlags1 & XP1_IFS_HANDLES) != 0;
+    closesocket(p);
+  }
+  err = 0;
+  OV_TRACE("iocp: skip completion port on success: ipv4=%d ipv6=%d", skip_ok_[0], skip_ok_[1]);
 
   uv_async_init(loop_, &async_, OnAsync);
   uv_timer_init(loop_, &timer_);
-  async_.data = timer_.data = this;
+  uv_idle_init(loop_, &idle_);
+  async_.data = timer_.data = idle_.data = this;
   handles_started_ = true;
   uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
   uv_unref(reinterpret_cast<uv_handle_t*>(&timer_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&idle_));
   thread_ = CreateThread(nullptr, 0, PollThread, this, 0, nullptr);
   if (thread_ == nullptr) return TranslateError(GetLastError());
   return 0;
@@ -241,9 +265,13 @@ SOCKET IocpBackend::NewSocket(int family, int* err) {
   return s;
 }
 
-int IocpBackend::Associate(SOCKET s) {
+int IocpBackend::Associate(SOCKET s, int family, bool* skip) {
   if (CreateIoCompletionPort(reinterpret_cast<HANDLE>(s), port_, 0, 0) == nullptr)
     return TranslateError(GetLastError());
+  *skip = skip_ok_[family == 6] &&
+          SetFileCompletionNotificationModes(
+              reinterpret_cast<HANDLE>(s),
+              FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE);
   // Non-blocking for the synchronous reads that follow a zero-byte read (as libuv does);
   // overlapped operations are unaffected.
   u_long yes = 1;
@@ -312,14 +340,16 @@ int32_t IocpBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
   }
   sockaddr_storage ss;
   int len = ToSockaddr(addr, &ss);
+  bool skip = false;
   if (bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(s, opts.backlog) != 0 ||
-      (err = Associate(s)) != 0) {
+      (err = Associate(s, addr.family, &skip)) != 0) {
     if (err == 0) err = LastError();
     closesocket(s);
     return err;
   }
   Conn* c = Adopt(s, addr.family, /*listener=*/true);
   if (c == nullptr) return UV_ENFILE;
+  c->skip = skip;
   for (int i = 0; i < kAcceptsPosted; ++i) {
     Op* op = new Op;
     op->kind = kOpAccept;
@@ -341,7 +371,8 @@ int IocpBackend::PostAccept(Conn* l, Op* op) {
   memset(&op->ov, 0, sizeof op->ov);
   op->accept_socket = as;
   DWORD bytes = 0;
-  if (!accept_ex_(l->s, as, op->addrbuf, 0, kAddrLen, kAddrLen, &bytes, &op->ov)) {
+  bool done_now = accept_ex_(l->s, as, op->addrbuf, 0, kAddrLen, kAddrLen, &bytes, &op->ov);
+  if (!done_now) {
     int e = WSAGetLastError();
     if (e != ERROR_IO_PENDING) {
       closesocket(as);
@@ -351,6 +382,7 @@ int IocpBackend::PostAccept(Conn* l, Op* op) {
   }
   op->active = true;
   ++l->pending;
+  if (done_now && l->skip) CompleteInline(op, bytes);
   return 0;
 }
 
@@ -420,12 +452,14 @@ void IocpBackend::OnAccept(Op* op, int err) {
   }
   int r = setsockopt(as, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, reinterpret_cast<char*>(&l->s),
                      sizeof l->s);
-  if (r == 0) r = Associate(as);
+  bool skip = false;
+  if (r == 0) r = Associate(as, l->family, &skip);
   if (r != 0) {
     closesocket(as);
     sink_->Emit(kAccept, l->id, r);
   } else {
     Conn* c = Adopt(as, l->family, /*listener=*/false);
+    if (c != nullptr) c->skip = skip;
     OV_TRACE("accept listener=%d id=%d", l->id, c != nullptr ? c->id : 0);
     sink_->Emit(kAccept, l->id, c != nullptr ? c->id : UV_ENFILE);
   }
@@ -460,21 +494,25 @@ int32_t IocpBackend::Connect(const SockAddr& addr, const SockAddr* local) {
     any.family = addr.family;
     llen = ToSockaddr(any, &ls);  // ConnectEx needs a bound socket
   }
-  if (bind(s, reinterpret_cast<sockaddr*>(&ls), llen) != 0 || (err = Associate(s)) != 0) {
+  bool skip = false;
+  if (bind(s, reinterpret_cast<sockaddr*>(&ls), llen) != 0 ||
+      (err = Associate(s, addr.family, &skip)) != 0) {
     if (err == 0) err = LastError();
     closesocket(s);
     return err;
   }
   Conn* c = Adopt(s, addr.family, /*listener=*/false);
   if (c == nullptr) return UV_ENFILE;
+  c->skip = skip;
   c->connecting = true;
   int32_t id = c->id;
   OV_TRACE("connect id=%d port=%d", id, addr.port);
   sockaddr_storage ss;
   int len = ToSockaddr(addr, &ss);
   memset(&c->connect_op.ov, 0, sizeof c->connect_op.ov);
-  if (!connect_ex_(s, reinterpret_cast<sockaddr*>(&ss), len, nullptr, 0, nullptr,
-                   &c->connect_op.ov)) {
+  bool done_now = connect_ex_(s, reinterpret_cast<sockaddr*>(&ss), len, nullptr, 0, nullptr,
+                              &c->connect_op.ov);
+  if (!done_now) {
     int e = WSAGetLastError();
     if (e != ERROR_IO_PENDING) {
       // Reported like an asynchronous failure, from the loop, so JS has one path.
@@ -486,6 +524,7 @@ int32_t IocpBackend::Connect(const SockAddr& addr, const SockAddr* local) {
   }
   ++c->pending;
   c->connect_op.active = true;
+  if (done_now && c->skip) CompleteInline(&c->connect_op, 0);
   return id;
 }
 
@@ -507,7 +546,8 @@ void IocpBackend::PostZeroRead(Conn* c) {
   WSABUF b{0, nullptr};
   DWORD bytes = 0, flags = 0;
   memset(&c->read_op.ov, 0, sizeof c->read_op.ov);
-  if (WSARecv(c->s, &b, 1, &bytes, &flags, &c->read_op.ov, nullptr) != 0) {
+  bool done_now = WSARecv(c->s, &b, 1, &bytes, &flags, &c->read_op.ov, nullptr) == 0;
+  if (!done_now) {
     int e = WSAGetLastError();
     if (e != WSA_IO_PENDING) {
       c->eof = true;
@@ -518,6 +558,7 @@ void IocpBackend::PostZeroRead(Conn* c) {
   }
   c->read_op.active = true;
   ++c->pending;
+  if (done_now && c->skip) CompleteInline(&c->read_op, 0);
 }
 
 void IocpBackend::OnZeroRead(Conn* c, int err) {
@@ -594,8 +635,9 @@ int IocpBackend::Write(int32_t id, const Slice* slices, size_t count) {
   if (total == 0) return UV_EINVAL;
   memset(&c->send_op.ov, 0, sizeof c->send_op.ov);
   DWORD bytes = 0;
-  if (WSASend(c->s, c->bufs.data(), static_cast<DWORD>(count), &bytes, 0, &c->send_op.ov,
-              nullptr) != 0) {
+  bool done_now = WSASend(c->s, c->bufs.data(), static_cast<DWORD>(count), &bytes, 0,
+                          &c->send_op.ov, nullptr) == 0;
+  if (!done_now) {
     int e = WSAGetLastError();
     if (e != WSA_IO_PENDING) return TranslateError(e);
   }
@@ -606,6 +648,7 @@ int IocpBackend::Write(int32_t id, const Slice* slices, size_t count) {
   ++c->pending;
   bytes_in_flight_ += total;
   if (bytes_in_flight_ > bytes_in_flight_peak_) bytes_in_flight_peak_ = bytes_in_flight_;
+  if (done_now && c->skip) CompleteInline(&c->send_op, bytes);
   return 0;
 }
 
@@ -710,6 +753,7 @@ void IocpBackend::GetStats(Stats* out) const {
   out->accepts_paused = accepts_paused_;
   out->bytes_in_flight = bytes_in_flight_;
   out->bytes_in_flight_peak = bytes_in_flight_peak_;
+  out->completions_inline = completions_inline_;
 }
 
 // ---- the loop --------------------------------------------------------------------------------
@@ -736,14 +780,40 @@ DWORD WINAPI IocpBackend::PollThread(void* arg) {
   }
 }
 
+void IocpBackend::CompleteInline(Op* op, DWORD bytes) {
+  OVERLAPPED_ENTRY e{};
+  e.lpOverlapped = &op->ov;
+  e.dwNumberOfBytesTransferred = bytes;
+  if (inline_.empty()) uv_idle_start(&idle_, OnIdle);
+  inline_.push_back(e);
+  ++completions_inline_;
+}
+
+void IocpBackend::OnIdle(uv_idle_t* h) {
+  auto* self = static_cast<IocpBackend*>(h->data);
+  if (!self->torn_down_) self->Process();
+}
+
 void IocpBackend::Process() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     batch_.swap(queue_);
   }
+  // Synchronous successes queued before this call; any queued while it runs wait for the
+  // next iteration.
+  batch_.insert(batch_.end(), inline_.begin(), inline_.end());
+  inline_.clear();
+  uv_idle_stop(&idle_);
   for (const OVERLAPPED_ENTRY& e : batch_) {
     Op* op = reinterpret_cast<Op*>(e.lpOverlapped);
     Conn* c = op->conn;
+    if (!op->active) {
+      // A second completion for one operation: would mean a packet was queued for a
+      // synchronous success despite FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. Never processed
+      // twice.
+      OV_TRACE("stray completion id=%d op=%d", c->id, static_cast<int>(op->kind));
+      continue;
+    }
     --c->pending;
     OV_TRACE("completion id=%d op=%d status=0x%lx bytes=%lu pending=%d closing=%d", c->id,
              static_cast<int>(op->kind), static_cast<unsigned long>(e.Internal),
@@ -825,8 +895,10 @@ void IocpBackend::Teardown(void (*done)(void*), void* arg) {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    outstanding -= queue_.size() <= outstanding ? queue_.size() : outstanding;
+    size_t done = queue_.size() + inline_.size();  // these will not come through the port
+    outstanding -= done <= outstanding ? done : outstanding;
     queue_.clear();
+    inline_.clear();
   }
   OVERLAPPED_ENTRY entries[kDequeueBatch];
   for (int tries = 0; outstanding > 0 && tries < 50; ++tries) {
@@ -842,9 +914,10 @@ void IocpBackend::Teardown(void (*done)(void*), void* arg) {
   }
   teardown_done_ = done;
   teardown_arg_ = arg;
-  handles_open_ = 2;
+  handles_open_ = 3;
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), OnHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), OnHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), OnHandleClosed);
 }
 
 }  // namespace
