@@ -24,6 +24,7 @@ export interface NativeBinding {
     backlog: number,
     ipv6Only: boolean,
     reusePort: boolean,
+    acceptsPosted: number,
   ): number;
   connect(family: 4 | 6, address: string, port: number, localAddress: string, localPort: number): number;
   acceptPause(id: number, pause: boolean): number;

@@ -31,6 +31,13 @@ export interface OverlappedConfig {
    * Per socket, the `writeLimit` option of createServer()/connect() overrides it.
    */
   socketWriteLimit: number;
+  /**
+   * Windows (IOCP): accepts each listener keeps posted (AcceptEx), so that many connections
+   * can complete while JS is busy. Each holds a socket made in advance. Default 32, as libuv.
+   * Read at each listen(). Linux's multishot accept needs no such number; it is ignored there.
+   * Env: OVERLAPPED_ACCEPTS_POSTED.
+   */
+  acceptsPosted: number;
 }
 
 const MiB = 1024 * 1024;
@@ -42,6 +49,7 @@ const bounds: Record<NumericKey, [number, number, string]> = {
   recvBufferCount: [1, 32768, 'OVERLAPPED_RECV_BUFFER_COUNT'],
   writeBudget: [64 * 1024, Infinity, 'OVERLAPPED_WRITE_BUDGET'],
   socketWriteLimit: [1024, Infinity, 'OVERLAPPED_SOCKET_WRITE_LIMIT'],
+  acceptsPosted: [1, 1024, 'OVERLAPPED_ACCEPTS_POSTED'],
 };
 
 function check(name: NumericKey, value: unknown): number {
@@ -84,6 +92,7 @@ export const config: OverlappedConfig = {
   recvBufferCount: fromEnv('recvBufferCount', 256),
   writeBudget: fromEnv('writeBudget', 64 * MiB),
   socketWriteLimit: fromEnv('socketWriteLimit', 8 * MiB),
+  acceptsPosted: fromEnv('acceptsPosted', 32),
 };
 
 let poolFrozen = false;

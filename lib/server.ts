@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import * as netUtil from 'node:net';
 
 import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
-import { checkWriteLimit } from './config';
+import { checkWriteLimit, config } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
@@ -58,6 +58,10 @@ export interface ListenOptions {
 // Owner of a parked connection's id until it is admitted: nothing to do with its events
 // (no reads are armed; only kClose can come, when the server closes it).
 const parked: HandleOwner = { _onEvent() {} };
+
+function nativeListen(family: 4 | 6, address: string, port: number, backlog: number, ipv6Only: boolean, reusePort: boolean): number {
+  return native.listen(family, address, port, backlog, ipv6Only, reusePort, config.acceptsPosted);
+}
 
 export class Server extends EventEmitter implements HandleOwner {
   /**
@@ -156,15 +160,15 @@ export class Server extends EventEmitter implements HandleOwner {
 
     if (!opts.host) {
       // As node:net: the IPv6 any-address (dual stack), or IPv4's where IPv6 is unavailable.
-      let r = native.listen(6, '::', port, backlog, ipv6Only, reusePort);
-      if (r < 0 && errnoName(r) === 'EAFNOSUPPORT') r = native.listen(4, '0.0.0.0', port, backlog, false, reusePort);
+      let r = nativeListen(6, '::', port, backlog, ipv6Only, reusePort);
+      if (r < 0 && errnoName(r) === 'EAFNOSUPPORT') r = nativeListen(4, '0.0.0.0', port, backlog, false, reusePort);
       this._finishListen(r, r < 0 ? '::' : '', port);
       return this;
     }
     const host = opts.host;
     const family = netUtil.isIP(host);
     if (family !== 0) {
-      this._finishListen(native.listen(family as 4 | 6, host, port, backlog, ipv6Only, reusePort), host, port);
+      this._finishListen(nativeListen(family as 4 | 6, host, port, backlog, ipv6Only, reusePort), host, port);
       return this;
     }
     dns.lookup(host, (err, address, fam) => {
@@ -173,7 +177,7 @@ export class Server extends EventEmitter implements HandleOwner {
         return;
       }
       if (this._closing) return;
-      this._finishListen(native.listen(fam as 4 | 6, address, port, backlog, ipv6Only, reusePort), address, port);
+      this._finishListen(nativeListen(fam as 4 | 6, address, port, backlog, ipv6Only, reusePort), address, port);
     });
     return this;
   }

@@ -229,10 +229,10 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, s->backend_->Name());
 }
 
-// listen(family, address, port, backlog, ipv6Only, reusePort) -> id | negative error
+// listen(family, address, port, backlog, ipv6Only, reusePort, acceptsPosted) -> id | negative error
 Napi::Value Listen(const Napi::CallbackInfo& info) {
   EnvState* s = State(info);
-  if (s == nullptr || !CheckArgs(info, "nsnnbb")) return info.Env().Null();
+  if (s == nullptr || !CheckArgs(info, "nsnnbbn")) return info.Env().Null();
   SockAddr addr;
   if (!ParseAddress(info[1].As<Napi::String>(), info[0].As<Napi::Number>().Int32Value(),
                     static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value()), &addr))
@@ -241,6 +241,7 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
   opts.backlog = info[3].As<Napi::Number>().Int32Value();
   opts.ipv6_only = info[4].As<Napi::Boolean>();
   opts.reuse_port = info[5].As<Napi::Boolean>();
+  opts.accepts_posted = info[6].As<Napi::Number>().Int32Value();
   return Napi::Number::New(info.Env(), s->backend_->Listen(addr, opts));
 }
 

@@ -18,6 +18,7 @@ describe('overlapped: configure()', () => {
       [{ socketWriteLimit: 1.5 }, 'ERR_OUT_OF_RANGE', RangeError],
       [{ recvBufferCount: 100 }, 'ERR_OUT_OF_RANGE', RangeError],
       [{ recvMode: 'psychic' }, 'ERR_INVALID_ARG_VALUE', TypeError],
+      [{ acceptsPosted: 0 }, 'ERR_OUT_OF_RANGE', RangeError],
       [{ nonsense: 1 }, 'ERR_INVALID_ARG_VALUE', TypeError],
     ];
     for (const [opts, code, type] of bad) {

@@ -91,6 +91,7 @@ struct ListenOptions {
   int backlog = 511;
   bool ipv6_only = false;
   bool reuse_port = false;
+  int accepts_posted = 32;  // IOCP: AcceptEx operations kept posted
 };
 
 class Backend {

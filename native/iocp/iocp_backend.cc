@@ -4,7 +4,7 @@
 // libuv) and hands the entries to the loop thread through a uv_async; the loop thread
 // processes a whole batch and calls sink->Flush() once, so JS sees one call per batch.
 //
-//  * Accept: AcceptEx with several accepts pre-posted per listener (kAcceptsPosted), then
+//  * Accept: AcceptEx with several accepts pre-posted per listener (configure().acceptsPosted), then
 //    SO_UPDATE_ACCEPT_CONTEXT. A failure (WSAENOBUFS, WSAEMFILE...) backs off and re-posts:
 //    the listener never stops accepting for good (libuv's Windows path stops listening).
 //  * Connect: bind, then ConnectEx, then SO_UPDATE_CONNECT_CONTEXT.
@@ -49,7 +49,6 @@ namespace {
 
 using iocp::TranslateError;
 
-constexpr int kAcceptsPosted = 16;
 constexpr ULONG kDequeueBatch = 128;
 constexpr ULONG_PTR kStopKey = 1;
 constexpr int kAddrLen = sizeof(sockaddr_in6) + 16;
@@ -350,7 +349,7 @@ int32_t IocpBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
   Conn* c = Adopt(s, addr.family, /*listener=*/true);
   if (c == nullptr) return UV_ENFILE;
   c->skip = skip;
-  for (int i = 0; i < kAcceptsPosted; ++i) {
+  for (int i = 0; i < opts.accepts_posted; ++i) {
     Op* op = new Op;
     op->kind = kOpAccept;
     op->conn = c;
