@@ -14,7 +14,7 @@ describe('overlapped: per-socket hard write limit', () => {
     let closedWithError: boolean | undefined;
     const server = overlapped.createServer({ writeLimit: LIMIT }, (s) => {
       s.on('error', (e) => errors.push(e));
-      s.on('close', (hadError) => (closedWithError = hadError));
+      s.on('close', (hadError: boolean) => (closedWithError = hadError));
       const block = Buffer.alloc(64 * 1024, 1);
       // Writes on a timer, ignoring write()'s return value: nothing the peer does stops it.
       const t = setInterval(() => {

@@ -7,10 +7,8 @@
 // end. 2200 clients + 2200 accepted sockets in this process stay far under the 20000
 // open-file limit.
 import { describe, expect, it } from 'vitest';
-import { once } from 'node:events';
-import * as nodeNet from 'node:net';
-import { closeServer, listen, overlapped, pattern } from './helpers/impls';
-import { flood, pingPong } from './helpers/flood';
+import { closeServer, listen, overlapped } from './helpers/impls';
+import { echoEachOnce, flood, openIdle, pingPong } from './helpers/flood';
 
 const FLOODERS = 200;
 const IDLE = 2000;
@@ -23,12 +21,7 @@ describe('overlapped: naive echo under non-reading clients', () => {
     });
     const port = await listen(server as never);
     const before = overlapped.stats();
-    const idle: nodeNet.Socket[] = [];
-    for (let i = 0; i < IDLE; i += 100) {
-      const batch = Array.from({ length: 100 }, () => nodeNet.connect(port, '127.0.0.1'));
-      await Promise.all(batch.map((c) => once(c, 'connect')));
-      idle.push(...batch);
-    }
+    const idle = await openIdle(port, IDLE);
     const load = flood(port, FLOODERS, 2);
     const good = pingPong(port);
     // First the kernel's socket buffers soak up what they can (on loopback, megabytes per
@@ -58,17 +51,7 @@ describe('overlapped: naive echo under non-reading clients', () => {
     // Now the flooders read: every byte each one sent comes back, in order.
     const report = await load.done;
     // Every idle connection is still alive and served correctly.
-    const idleOk = await Promise.all(
-      idle.map(async (c, i) => {
-        const msg = pattern(64 + (i % 50), i + 3);
-        const chunks: Buffer[] = [];
-        c.on('data', (d: Buffer) => chunks.push(d));
-        c.end(msg);
-        await once(c, 'end');
-        return Buffer.concat(chunks).equals(msg);
-      }),
-    );
-    expect(idleOk.filter((x) => !x)).toHaveLength(0);
+    expect(await echoEachOnce(idle)).toBe(0);
     expect(report.saturated).toBe(true);
     expect(report.ok).toBe(FLOODERS);
     expect(report.sent).toBeGreaterThan(0);

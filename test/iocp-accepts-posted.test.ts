@@ -4,7 +4,6 @@
 // each completed accept is re-posted.
 import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
 import { closeServer, listen, overlapped } from './helpers/impls';
 
 describe.runIf(overlapped.backend === 'iocp')('overlapped (IOCP): accepts kept posted', () => {
@@ -12,7 +11,7 @@ describe.runIf(overlapped.backend === 'iocp')('overlapped (IOCP): accepts kept p
     it(`acceptsPosted: ${count} serves a burst of 300 connections`, async () => {
       const previous = overlapped.configure().acceptsPosted;
       overlapped.configure({ acceptsPosted: count });
-      const server = overlapped.createServer((s: Socket) => s.end('ok'));
+      const server = overlapped.createServer((s) => s.end('ok'));
       const port = await listen(server as never);
       overlapped.configure({ acceptsPosted: previous }); // read at listen(); restored for the tests after
       const answers = await Promise.all(

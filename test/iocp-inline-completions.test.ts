@@ -5,12 +5,11 @@
 // through the port: every byte echoed in order, every write callback called once, in order.
 import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
 import { closeServer, listen, overlapped, pattern } from './helpers/impls';
 
 describe.runIf(overlapped.backend === 'iocp')('overlapped (IOCP): synchronous successes completed inline', () => {
   it('are used, and lose or reorder nothing', async () => {
-    const server = overlapped.createServer((s: Socket) => s.pipe(s));
+    const server = overlapped.createServer((s) => s.pipe(s));
     const port = await listen(server as never);
     const before = overlapped.stats().completionsInline;
     const client = overlapped.connect(port, '127.0.0.1');

@@ -70,3 +70,29 @@ export function pingPong(port: number): { rounds: () => number; bad: () => numbe
     },
   };
 }
+
+/** `count` idle connections, opened 100 at a time. */
+export async function openIdle(port: number, count: number): Promise<nodeNet.Socket[]> {
+  const idle: nodeNet.Socket[] = [];
+  for (let i = 0; i < count; i += 100) {
+    const batch = Array.from({ length: Math.min(100, count - i) }, () => nodeNet.connect(port, '127.0.0.1'));
+    await Promise.all(batch.map((c) => once(c, 'connect')));
+    idle.push(...batch);
+  }
+  return idle;
+}
+
+/** Each socket sends its own message and ends; resolves with how many did not get it echoed back exactly. */
+export async function echoEachOnce(sockets: nodeNet.Socket[]): Promise<number> {
+  const ok = await Promise.all(
+    sockets.map(async (c, i) => {
+      const msg = pattern(64 + (i % 50), i + 3);
+      const chunks: Buffer[] = [];
+      c.on('data', (d: Buffer) => chunks.push(d));
+      c.end(msg);
+      await once(c, 'end');
+      return Buffer.concat(chunks).equals(msg);
+    }),
+  );
+  return ok.filter((x) => !x).length;
+}

@@ -14,9 +14,7 @@
 //  * the well-behaved client is served all along, and no byte is lost.
 import { strict as assert } from 'node:assert';
 import * as nodeNet from 'node:net';
-import { once } from 'node:events';
-import { flood, pingPong } from '../helpers/flood';
-import { pattern } from '../helpers/impls';
+import { echoEachOnce, flood, openIdle, pingPong } from '../helpers/flood';
 import { ask, waitForJsonLine, type HostCase, type Wine } from './host-tools';
 
 export const title = 'overlapped (IOCP): naive echo under non-reading clients';
@@ -37,11 +35,7 @@ export const cases: HostCase[] = [
         const { port, control } = ports as { port: number; control: number };
         const stats = async () => JSON.parse(await ask(control, 'stats'));
 
-        for (let i = 0; i < IDLE; i += 100) {
-          const batch = Array.from({ length: 100 }, () => nodeNet.connect(port, '127.0.0.1'));
-          await Promise.all(batch.map((c) => once(c, 'connect')));
-          idle.push(...batch);
-        }
+        idle.push(...(await openIdle(port, IDLE)));
         await new Promise((r) => setTimeout(r, 500));
         const quiet = await stats();
         assert.ok(quiet.socketsOpen >= IDLE, `all idle connections accepted (${quiet.socketsOpen})`);
@@ -72,17 +66,7 @@ export const cases: HostCase[] = [
         const report = await load.done;
         assert.equal(report.saturated, true);
         assert.equal(report.ok, FLOODERS, 'every flooder got every byte back, in order');
-        const idleOk = await Promise.all(
-          idle.map(async (c, i) => {
-            const msg = pattern(64 + (i % 50), i + 3);
-            const chunks: Buffer[] = [];
-            c.on('data', (d: Buffer) => chunks.push(d));
-            c.end(msg);
-            await once(c, 'end');
-            return Buffer.concat(chunks).equals(msg);
-          }),
-        );
-        assert.equal(idleOk.filter((x) => !x).length, 0, 'every idle connection served at the end');
+        assert.equal(await echoEachOnce(idle), 0, 'every idle connection served at the end');
         await good.stop();
         assert.equal(good.bad(), 0);
         await new Promise((r) => setTimeout(r, 500));
