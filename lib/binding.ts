@@ -32,7 +32,7 @@ export interface NativeBinding {
   readStop(id: number): number;
   write(id: number, chunks: Uint8Array[]): number;
   shutdown(id: number): number;
-  close(id: number): number;
+  close(id: number, reset: boolean): number;
   setNoDelay(id: number, on: boolean): number;
   setKeepAlive(id: number, on: boolean, delaySecs: number): number;
   setRef(id: number, ref: boolean): number;

@@ -260,7 +260,7 @@ export class Server extends EventEmitter implements HandleOwner {
   private _slotFreed(): void {
     while (this._waiting.length > 0 && !this._atMax()) {
       const id = this._waiting.shift()!;
-      if (this._closing) native.close(id);
+      if (this._closing) native.close(id, false);
       else this._admit(id);
     }
     if (this._acceptPaused && !this._atMax() && this._ovId !== 0) {
@@ -285,8 +285,8 @@ export class Server extends EventEmitter implements HandleOwner {
     const wasListening = this._listening;
     this._listening = false;
     this._closing = true;
-    for (const id of this._waiting.splice(0)) native.close(id);
-    if (this._ovId !== 0) native.close(this._ovId); // 'close' waits for the handle's kClose
+    for (const id of this._waiting.splice(0)) native.close(id, false);
+    if (this._ovId !== 0) native.close(this._ovId, false); // 'close' waits for the handle's kClose
     else if (!wasListening || this._connections === 0) this._emitCloseIfDrained();
     return this;
   }

@@ -376,7 +376,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       this._reading = false;
       this._readWanted = false;
       this._closeCb = () => this._emitClose();
-      native.close(this._ovId);
+      native.close(this._ovId, this._resetOnClose);
     } else {
       // No handle to close; still a loop turn later, as node:net's handle close would be.
       setImmediate(() => this._emitClose());
@@ -387,9 +387,26 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this.emit('close', this._hadError);
   }
 
-  /** Closes the connection at once, discarding unsent data (node: an RST when data is queued). */
+  /**
+   * Closes the connection with an RST (an abortive close: unsent data is dropped, the peer
+   * sees ECONNRESET) and destroys the socket. While connecting, that happens once connected;
+   * a socket with no connection is destroyed with ERR_SOCKET_CLOSED. As node:net's.
+   */
   resetAndDestroy(): this {
-    return this.destroy();
+    if (this._ovId !== 0 || this.connecting) {
+      if (this.connecting) this.once('connect', () => this._reset());
+      else this._reset();
+    } else {
+      this.destroy(ERR_SOCKET_CLOSED());
+    }
+    return this;
+  }
+
+  private _resetOnClose = false;
+
+  private _reset(): void {
+    this._resetOnClose = true;
+    this.destroy();
   }
 
   // ---- connect ------------------------------------------------------------------------------

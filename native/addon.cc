@@ -335,8 +335,9 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
 
 Napi::Value Close(const Napi::CallbackInfo& info) {
   EnvState* s = State(info);
-  if (s == nullptr || !CheckArgs(info, "n")) return info.Env().Null();
-  return Napi::Number::New(info.Env(), s->backend_->Close(IdArg(info)));
+  if (s == nullptr || !CheckArgs(info, "nb")) return info.Env().Null();
+  return Napi::Number::New(info.Env(),
+                           s->backend_->Close(IdArg(info), info[1].As<Napi::Boolean>()));
 }
 
 Napi::Value SetNoDelay(const Napi::CallbackInfo& info) {

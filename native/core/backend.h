@@ -111,7 +111,9 @@ class Backend {
   // At most one Write() per socket is outstanding.
   virtual int Write(int32_t id, const Slice* slices, size_t count) = 0;
   virtual int Shutdown(int32_t id) = 0;  // half-close (FIN) after queued writes
-  virtual int Close(int32_t id) = 0;     // cancels I/O; kClose follows
+  // Cancels I/O; kClose follows. reset: abortive close (SO_LINGER 0): the peer gets an RST
+  // and unsent data is dropped (node's socket.resetAndDestroy()).
+  virtual int Close(int32_t id, bool reset) = 0;
   virtual int SetNoDelay(int32_t id, bool on) = 0;
   virtual int SetKeepAlive(int32_t id, bool on, unsigned delay_secs) = 0;
   virtual int GetAddress(int32_t id, bool peer, SockAddr* out) = 0;

@@ -118,7 +118,7 @@ class IocpBackend final : public Backend {
   int ReadStop(int32_t id) override;
   int Write(int32_t id, const Slice* slices, size_t count) override;
   int Shutdown(int32_t id) override;
-  int Close(int32_t id) override;
+  int Close(int32_t id, bool reset) override;
   int SetNoDelay(int32_t id, bool on) override;
   int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
   int GetAddress(int32_t id, bool peer, SockAddr* out) override;
@@ -669,9 +669,13 @@ int IocpBackend::Shutdown(int32_t id) {
 
 // ---- close -----------------------------------------------------------------------------------
 
-int IocpBackend::Close(int32_t id) {
+int IocpBackend::Close(int32_t id, bool reset) {
   Conn* c = Find(id);
   if (c == nullptr) return UV_EBADF;
+  if (reset && !c->listener) {
+    linger l{1, 0};  // closesocket() below is then abortive: an RST
+    setsockopt(c->s, SOL_SOCKET, SO_LINGER, reinterpret_cast<char*>(&l), sizeof l);
+  }
   OV_TRACE("close id=%d pending=%d", id, c->pending);
   c->closing = true;
   c->want_read = false;

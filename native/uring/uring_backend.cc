@@ -118,7 +118,7 @@ class UringBackend final : public Backend {
   int ReadStop(int32_t id) override;
   int Write(int32_t id, const Slice* slices, size_t count) override;
   int Shutdown(int32_t id) override;
-  int Close(int32_t id) override;
+  int Close(int32_t id, bool reset) override;
   int SetNoDelay(int32_t id, bool on) override;
   int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
   int GetAddress(int32_t id, bool peer, SockAddr* out) override;
@@ -657,9 +657,14 @@ int UringBackend::Shutdown(int32_t id) {
 
 // ---- close -----------------------------------------------------------------------------------
 
-int UringBackend::Close(int32_t id) {
+int UringBackend::Close(int32_t id, bool reset) {
   Conn* c = Find(id);
   if (c == nullptr) return -EBADF;
+  if (reset && !c->listener) {
+    // The fd is closed in Finalize(); with a zero linger that close sends an RST.
+    linger l{1, 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
   c->closing = true;
   c->want_read = false;
   // A listener must refuse new connections from now on, as a synchronous close() would make
