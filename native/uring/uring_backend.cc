@@ -99,8 +99,19 @@ bool KernelAtLeast(int major, int minor) {
   return ma > major || (ma == major && mi >= minor);
 }
 
-bool IsResourceShortage(int err) {
-  return err == -EMFILE || err == -ENFILE || err == -ENOBUFS || err == -ENOMEM;
+// An accept that failed because of the one connection it was taking (the peer reset it, or
+// one of the pending network errors accept(2) says to treat like EAGAIN) is retried at once.
+// Every other failure backs off: descriptors or memory running out, and any error that would
+// only recur, so that a listener never spins.
+bool AcceptFailureIsPerConnection(int err) {
+  switch (-err) {
+    case ECONNABORTED: case ECONNRESET: case EPROTO: case EPERM: case ENETDOWN:
+    case ENOPROTOOPT: case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP:
+    case ENETUNREACH:
+      return true;
+    default:
+      return false;
+  }
 }
 
 class UringBackend final : public Backend {
@@ -413,7 +424,7 @@ void UringBackend::OnAccept(Conn* c, int32_t res, bool more) {
     ++accept_errors_;
     if (!c->closing) sink_->Emit(kAccept, c->id, res);
     if (!more && !c->closing) {
-      QueueAcceptRetry(c, IsResourceShortage(res));
+      QueueAcceptRetry(c, !AcceptFailureIsPerConnection(res));
       return;
     }
   }
