@@ -4,8 +4,8 @@
 // libuv) and hands the entries to the loop thread through a uv_async; the loop thread
 // processes a whole batch and calls sink->Flush() once, so JS sees one call per batch.
 //
-//  * Accept: AcceptEx with several accepts pre-posted per listener (configure().acceptsPosted), then
-//    SO_UPDATE_ACCEPT_CONTEXT. A failure (WSAENOBUFS, WSAEMFILE...) backs off and re-posts:
+//  * Accept: AcceptEx with several accepts pre-posted per listener (configure().acceptsPosted),
+//    then SO_UPDATE_ACCEPT_CONTEXT. A failure (WSAENOBUFS, WSAEMFILE...) backs off and re-posts:
 //    the listener never stops accepting for good (libuv's Windows path stops listening).
 //  * Connect: bind, then ConnectEx, then SO_UPDATE_CONNECT_CONTEXT.
 //  * Receive: a zero-byte WSARecv is the idle state, so an idle socket locks no buffer. When
@@ -373,7 +373,8 @@ int32_t IocpBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
   }
   if (TraceOn()) {
     SockAddr bound;
-    OV_TRACE("listen id=%d port=%d", c->id, GetAddress(c->id, false, &bound) == 0 ? bound.port : -1);
+    int port = GetAddress(c->id, false, &bound) == 0 ? bound.port : -1;
+    OV_TRACE("listen id=%d port=%d", c->id, port);
   }
   PostAccepts(c);
   return c->id;
@@ -640,17 +641,25 @@ int IocpBackend::Write(int32_t id, const Slice* slices, size_t count) {
   Conn* c = Find(id);
   if (c == nullptr || c->listener) return UV_EBADF;
   if (c->send_pending) return UV_EBUSY;
-  c->bufs.resize(count);
+  // WSABUF lengths are 32-bit: a slice over 1 GiB (a Buffer may be 4 GiB) takes several.
+  constexpr size_t kMaxBuf = size_t{1} << 30;
+  c->bufs.clear();
   size_t total = 0;
   for (size_t i = 0; i < count; ++i) {
-    c->bufs[i].buf = reinterpret_cast<CHAR*>(const_cast<uint8_t*>(slices[i].data));
-    c->bufs[i].len = static_cast<ULONG>(slices[i].len);
+    const uint8_t* p = slices[i].data;
+    for (size_t left = slices[i].len; left > 0;) {
+      size_t n = left < kMaxBuf ? left : kMaxBuf;
+      CHAR* data = reinterpret_cast<CHAR*>(const_cast<uint8_t*>(p));
+      c->bufs.push_back(WSABUF{static_cast<ULONG>(n), data});
+      p += n;
+      left -= n;
+    }
     total += slices[i].len;
   }
   if (total == 0) return UV_EINVAL;
   memset(&c->send_op.ov, 0, sizeof c->send_op.ov);
   DWORD bytes = 0;
-  bool done_now = WSASend(c->s, c->bufs.data(), static_cast<DWORD>(count), &bytes, 0,
+  bool done_now = WSASend(c->s, c->bufs.data(), static_cast<DWORD>(c->bufs.size()), &bytes, 0,
                           &c->send_op.ov, nullptr) == 0;
   if (!done_now) {
     int e = WSAGetLastError();
@@ -671,7 +680,8 @@ void IocpBackend::OnSend(Conn* c, int err, DWORD bytes) {
   c->send_op.active = false;
   c->send_pending = false;
   bytes_in_flight_ -= c->send_bytes;
-  if (err == 0 && bytes < c->send_bytes) err = UV_EIO;  // overlapped stream sends are whole
+  // Overlapped stream sends complete whole; the count is a DWORD, so compare modulo 2^32.
+  if (err == 0 && bytes != static_cast<DWORD>(c->send_bytes)) err = UV_EIO;
   c->send_bytes = 0;
   sink_->Emit(kWrite, c->id, err);
 }
