@@ -47,7 +47,7 @@ const LEFT_OUT = {
   'accept-emfile.test.ts': 'needs prlimit on the server process: run from the Linux side instead, test/windows/host-accept-emfile.ts',
   'connect-port-exhaustion.test.ts': 'needs a network namespace: run from the Linux side instead, test/windows/host-port-exhaustion.ts',
   'budget-naive-echo.test.ts': 'its load is a Python process on Linux: run from the Linux side instead, test/windows/host-budget-naive-echo.ts',
-  'budget-global.test.ts': 'its load is a Python process on Linux; the global budget is JS (lib/budget.ts), the same code on every backend, and the IOCP side of it is covered by host-budget-naive-echo',
+  'budget-global.test.ts': 'its load is a Python process on Linux: run from the Linux side instead, test/windows/host-budget-global.ts',
 };
 
 const LEAK_EXIT = 7;

@@ -1,0 +1,63 @@
+// Windows (IOCP under Wine), driven from the Linux side: the global write budget alone, with
+// the per-socket pause turned off. Counterpart of test/budget-global.test.ts: node.exe runs
+// the naive echo (test/fixtures/naive-echo-stats.cjs) with a 4 MiB budget; 50 Python clients
+// on Linux send and never read. Past the budget every backlogged socket stops being read
+// (on IOCP: no read follows its pending zero-byte read), so the total stays near the budget
+// while a well-behaved client keeps being served, and every byte arrives in the end.
+import { strict as assert } from 'node:assert';
+import { flood, pingPong } from '../helpers/flood';
+import { ask, waitForJsonLine, type HostCase, type Wine } from './host-tools';
+
+export const title = 'overlapped (IOCP): global write budget';
+
+const BUDGET = 4 * 1024 * 1024;
+const FLOODERS = 50;
+
+export const cases: HostCase[] = [
+  {
+    name: 'stops reading backlogged sockets and keeps the total near the budget',
+    async run(wine: Wine) {
+      const out = wine.outFile('budget-global.txt');
+      const child = wine.sh(`wine "${wine.nodeExe}" test/fixtures/naive-echo-stats.cjs ${BUDGET} no > "${out}" 2>&1`);
+      try {
+        const ports = await waitForJsonLine(out, child, 60_000);
+        assert.ok(ports, 'the server started');
+        const { port, control } = ports as { port: number; control: number };
+        const stats = async () => JSON.parse(await ask(control, 'stats'));
+
+        const load = flood(port, FLOODERS, 2);
+        const good = pingPong(port);
+        await load.saturated;
+        const before = good.rounds();
+        await new Promise((r) => setTimeout(r, 1000));
+        const st = await stats();
+        const rounds = good.rounds() - before;
+
+        assert.equal(st.writeBudget, BUDGET);
+        assert.ok(st.budgetPauses > 0, 'the budget really was what held');
+        assert.ok(st.socketsPausedForBudget > 0, 'backlogged sockets are paused');
+        // The same slack as on Linux: per socket being read, the buffer in the batch being
+        // handled and one more, plus the 1/64 of the budget shedding lets the total grow.
+        const slack = 2 * (FLOODERS + 1) * (st.poolBytes / st.poolBuffers) + BUDGET / 64;
+        assert.ok(st.queuedBytesPeak <= BUDGET + slack, `queued peak ${st.queuedBytesPeak} <= ${BUDGET + slack}`);
+        assert.ok(st.bytesInFlightPeak <= st.queuedBytesPeak, 'bytes locked for sending are within the queued bytes');
+        assert.ok(rounds > 0, 'the well-behaved client was served');
+        assert.equal(good.bad(), 0);
+
+        const report = await load.done;
+        assert.equal(report.saturated, true);
+        assert.equal(report.ok, FLOODERS, 'every flooder got every byte back, in order');
+        await good.stop();
+        await new Promise((r) => setTimeout(r, 500));
+        const after = await stats();
+        assert.equal(after.queuedBytes, 0);
+        assert.equal(after.socketsPausedForBudget, 0);
+        assert.equal(await ask(control, 'quit'), 'bye');
+        assert.equal(await wine.exited(child, 30_000), 0, 'node.exe exits once both servers close');
+        return `queued peak ${st.queuedBytesPeak} B against a ${BUDGET} B budget, ${st.budgetPauses} pauses, ${rounds} echo rounds during the flood`;
+      } finally {
+        await wine.stop(child);
+      }
+    },
+  },
+];
