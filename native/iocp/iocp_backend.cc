@@ -89,6 +89,7 @@ struct Conn {
   bool accept_paused = false;
   bool accept_waiting = false;
   unsigned backoff_ms = 0;
+  uint64_t retry_at = 0;  // uv_now() when the waiting accepts are posted again
   ~Conn() {
     // An accept socket still here was never handed over (teardown): it may even hold a
     // connection the kernel completed.
@@ -151,6 +152,7 @@ class IocpBackend final : public Backend {
   int PostAccept(Conn* l, Op* op);
   void PostAccepts(Conn* l);
   void QueueAcceptRetry(Conn* l, bool backoff);
+  void ArmRetryTimer();
   void OnAccept(Op* op, int err);
   void OnConnect(Conn* c, int err);
   void PostZeroRead(Conn* c);
@@ -413,36 +415,54 @@ void IocpBackend::PostAccepts(Conn* l) {
       return;
     }
   }
-  l->backoff_ms = 0;
 }
 
 void IocpBackend::QueueAcceptRetry(Conn* l, bool backoff) {
-  // Back off on resource shortage, 20 ms doubling to 1 s; never give up on the listener.
+  // Back off, 20 ms doubling to 1 s, one step per retry round (the accepts failing together
+  // in one round count once); never give up on the listener.
+  if (l->accept_waiting) return;
+  uint64_t delay = 1;
   if (backoff) {
     l->backoff_ms = l->backoff_ms == 0 ? 20 : l->backoff_ms * 2;
     if (l->backoff_ms > 1000) l->backoff_ms = 1000;
+    delay = l->backoff_ms;
     ++accepts_paused_;
   }
-  if (!l->accept_waiting) {
-    l->accept_waiting = true;
-    accept_retry_.push_back(l->id);
+  l->accept_waiting = true;
+  l->retry_at = uv_now(loop_) + delay;
+  accept_retry_.push_back(l->id);
+  ArmRetryTimer();
+}
+
+void IocpBackend::ArmRetryTimer() {
+  // One timer for every waiting listener, due at the earliest of their own times.
+  if (accept_retry_.empty()) return;
+  uint64_t now = uv_now(loop_);
+  uint64_t due = UINT64_MAX;
+  for (int32_t id : accept_retry_) {
+    Conn* l = conns_.Get(id);
+    if (l != nullptr && l->retry_at < due) due = l->retry_at;
   }
-  uint64_t delay = backoff ? l->backoff_ms : 1;
-  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&timer_)) ||
-      uv_timer_get_due_in(&timer_) > delay)
-    uv_timer_start(&timer_, OnTimer, delay, 0);
+  if (due == UINT64_MAX) due = now;
+  uv_timer_start(&timer_, OnTimer, due > now ? due - now : 0, 0);
 }
 
 void IocpBackend::OnTimer(uv_timer_t* h) {
   auto* self = static_cast<IocpBackend*>(h->data);
+  uint64_t now = uv_now(self->loop_);
   std::vector<int32_t> ids;
   ids.swap(self->accept_retry_);
   for (int32_t id : ids) {
     Conn* l = self->Find(id);
     if (l == nullptr) continue;
+    if (l->retry_at > now) {  // another listener's time came first
+      self->accept_retry_.push_back(id);
+      continue;
+    }
     l->accept_waiting = false;
-    self->PostAccepts(l);
+    self->PostAccepts(l);  // may queue it again
   }
+  self->ArmRetryTimer();
   self->sink_->Flush();
 }
 
@@ -474,6 +494,7 @@ void IocpBackend::OnAccept(Op* op, int err) {
     closesocket(as);
     sink_->Emit(kAccept, l->id, r);
   } else {
+    l->backoff_ms = 0;  // accepting again: the next shortage starts the back-off afresh
     Conn* c = Adopt(as, l->family, /*listener=*/false);
     if (c != nullptr) c->skip = skip;
     OV_TRACE("accept listener=%d id=%d", l->id, c != nullptr ? c->id : 0);
