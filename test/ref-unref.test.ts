@@ -41,4 +41,20 @@ describe.each(['overlapped', 'node:net'])('%s: ref/unref', (mod) => {
       server.on('connection', (s) => s.unref());`;
     expect(await exitsWithin(mod, code, 5000)).toBe(true);
   });
+
+  it("an unref()ed socket that is destroyed still emits 'close' before the process exits", async () => {
+    const code = `
+      const server = net.createServer((s) => { s.on('error', () => {}); s.unref(); });
+      server.listen(0, '127.0.0.1', () => {
+        const c = net.connect(server.address().port, '127.0.0.1', () => {
+          server.close();
+          server.unref();
+          c.unref();
+          c.on('close', () => console.log('close'));
+          setImmediate(() => c.destroy());
+        });
+      });`;
+    const { stdout } = await run(process.execPath, ['-e', `const net = require('${mod}');\n${code}`], { cwd: root, timeout: 5000 });
+    expect(stdout.trim()).toBe('close');
+  });
 });

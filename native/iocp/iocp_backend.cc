@@ -336,6 +336,7 @@ void IocpBackend::Ref(Conn* c, bool on) {
 int IocpBackend::SetRef(int32_t id, bool ref) {
   Conn* c = conns_.Get(id);
   if (c == nullptr) return UV_EBADF;
+  if (c->closing) return 0;  // referenced until its kClose (see Close())
   if (c->refed != ref) Ref(c, ref);
   return 0;
 }
@@ -726,6 +727,10 @@ int IocpBackend::Close(int32_t id, bool reset) {
   OV_TRACE("close id=%d pending=%d", id, c->pending);
   c->closing = true;
   c->want_read = false;
+  // A closing handle keeps the loop alive until its kClose, as a closing libuv handle does:
+  // otherwise an unref()ed socket's destroy() could let the process exit before 'close'.
+  // Finalize() drops the ref.
+  if (!c->refed) Ref(c, true);
   // Every pending operation is cancelled and still completes through the port (aborted); the
   // Conn that owns their OVERLAPPEDs is freed only after the last one (Finalize).
   // closesocket() alone aborts them on Windows, but not everywhere: under Wine a WSASend

@@ -339,6 +339,7 @@ void UringBackend::Ref(Conn* c, bool on) {
 int UringBackend::SetRef(int32_t id, bool ref) {
   Conn* c = conns_.Get(id);
   if (c == nullptr) return -EBADF;
+  if (c->closing) return 0;  // referenced until its kClose (see Close())
   if (c->refed != ref) Ref(c, ref);
   return 0;
 }
@@ -678,6 +679,10 @@ int UringBackend::Close(int32_t id, bool reset) {
   }
   c->closing = true;
   c->want_read = false;
+  // A closing handle keeps the loop alive until its kClose, as a closing libuv handle does:
+  // otherwise an unref()ed socket's destroy() could let the process exit before 'close'.
+  // Finalize() drops the ref.
+  if (!c->refed) Ref(c, true);
   // A listener must refuse new connections from now on, as a synchronous close() would make
   // it (node:net's server.close()); otherwise the kernel keeps completing handshakes into the
   // backlog until the fd is really closed, and those peers see a reset instead of a refusal.
