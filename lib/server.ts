@@ -213,6 +213,13 @@ export class Server extends EventEmitter implements HandleOwner {
   }
 
   private _onConnection(id: number): void {
+    if (this._closing) {
+      // Accepted in the same batch as the event whose handler called close(): node:net
+      // emits no 'connection' after close(), so the connection is closed unseen.
+      registerHandle(id, parked);
+      native.close(id, false);
+      return;
+    }
     if (this._atMax() || this._waiting.length > 0) {
       // The kernel completed this one before our pause reached it. Hold it, unread (no
       // buffer, no reads armed), and admit it when a slot frees: no connection is dropped.
