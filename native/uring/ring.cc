@@ -118,6 +118,18 @@ int Ring::Submit() {
   return r < 0 ? -errno : r;
 }
 
+int Ring::SubmitAndWait(int timeout_ms) {
+  __atomic_store_n(sq_tail_, sqe_tail_, __ATOMIC_RELEASE);
+  unsigned n = sqe_tail_ - __atomic_load_n(sq_head_, __ATOMIC_ACQUIRE);
+  __kernel_timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000LL};
+  io_uring_getevents_arg arg{};
+  arg.ts = reinterpret_cast<uint64_t>(&ts);
+  int r = static_cast<int>(syscall(__NR_io_uring_enter, fd_, n, 1,
+                                   IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg,
+                                   sizeof arg));
+  return r < 0 ? -errno : 0;
+}
+
 void Ring::FlushOverflow() {
   int r;
   do {

@@ -56,6 +56,9 @@ class Ring {
     return (__atomic_load_n(sq_flags_, __ATOMIC_ACQUIRE) & IORING_SQ_CQ_OVERFLOW) != 0;
   }
   void FlushOverflow();
+  // Submits what is prepared and waits up to timeout_ms for at least one CQE (EXT_ARG, 5.11).
+  // Returns 0 or -errno (-ETIME on timeout).
+  int SubmitAndWait(int timeout_ms);
 
   int Register(unsigned opcode, const void* arg, unsigned nr_args);
   int fd() const { return fd_; }

@@ -854,8 +854,39 @@ void UringBackend::OnHandleClosed(uv_handle_t* h) {
 
 void UringBackend::Teardown(void (*done)(void*), void* arg) {
   torn_down_ = true;
-  // Closing the ring cancels every request; the kernel drops its references to our memory
-  // as part of io_uring's exit. Then the sockets, then the loop's handles.
+  // Cancel every request and wait for the answers before the ring goes (up to 2 s). Closing
+  // the ring alone cancels asynchronously, in the kernel's exit work: a multishot accept may
+  // complete meanwhile, and the socket it made would be open with nobody to close it (a
+  // worker terminated under a connect flood left peers in CLOSE-WAIT), and a send could
+  // still read JS memory about to be freed.
+  if (ring_.fd() >= 0) {
+    size_t outstanding = 0;
+    conns_.ForEach([&](Conn* c) {
+      if (c->listener) shutdown(c->fd, SHUT_RDWR);  // ends the multishot accept
+      if (c->pending > 0 && !c->closing) {
+        c->closing = true;
+        while (!SubmitClose(c) && ring_.Submit() >= 0) {
+        }
+      }
+      outstanding += c->pending;
+    });
+    for (int i = 0; outstanding > 0 && i < 200; ++i) {
+      if (ring_.CqOverflowed()) ring_.FlushOverflow();
+      if (!ring_.CqReady()) {
+        int r = ring_.SubmitAndWait(10);
+        if (r < 0 && r != -ETIME && r != -EINTR && r != -EBUSY) break;
+      }
+      ring_.Reap(kReapBatch, [&](const io_uring_cqe& cqe) {
+        Op op = static_cast<Op>(cqe.user_data >> 32);
+        Conn* c = conns_.Get(static_cast<int32_t>(static_cast<uint32_t>(cqe.user_data)));
+        if (op == kOpAccept && cqe.res >= 0) close(cqe.res);  // never handed to JS
+        if (c != nullptr && !(cqe.flags & IORING_CQE_F_MORE) && c->pending > 0) {
+          --c->pending;
+          --outstanding;
+        }
+      });
+    }
+  }
   if (br_registered_) {
     io_uring_buf_reg reg;
     memset(&reg, 0, sizeof reg);
