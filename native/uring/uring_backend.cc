@@ -79,6 +79,7 @@ struct Conn {
   bool accept_waiting = false;  // queued in accept_retry_
   bool accept_paused = false;   // AcceptPause(): no accept is armed while set
   unsigned accept_backoff_ms = 0;
+  uint64_t accept_retry_at = 0;  // uv_now() when the accept is armed again
   int pending = 0;  // SQEs whose last CQE has not arrived yet
   // Send state: the iovecs of the one Write() in flight. The bytes belong to JS Buffers that
   // the addon keeps alive until the kWrite event.
@@ -150,7 +151,9 @@ class UringBackend final : public Backend {
   void MaybeArmRecv(Conn* c);
   int SubmitSend(Conn* c);
   void QueueAcceptRetry(Conn* c, bool backoff);
+  void ArmAcceptTimer();
   bool SubmitClose(Conn* c);
+  bool SubmitAcceptCancel(Conn* c);
   void Finalize(Conn* c);
   void Ref(Conn* c, bool on);
 
@@ -197,7 +200,9 @@ class UringBackend final : public Backend {
   std::deque<int32_t> starving_;
   std::vector<int32_t> rearm_;  // sockets whose recv completed with data this pass
   std::vector<int32_t> accept_retry_;
-  std::vector<int32_t> close_retry_;  // Close() found the SQ full
+  // Close() or AcceptPause() found the SQ full: a closing handle's close, or a paused
+  // listener's accept cancel, is submitted again from OnPrepare.
+  std::vector<int32_t> close_retry_;
   unsigned refs_ = 0;
 
   uint32_t sockets_open_ = 0;
@@ -381,33 +386,51 @@ bool UringBackend::ArmAccept(Conn* c) {
 }
 
 void UringBackend::QueueAcceptRetry(Conn* c, bool backoff) {
-  // Back off on resource shortage (EMFILE, ENFILE, ENOBUFS, ENOMEM): retrying at once would
-  // spin. The listener is never given up on: unlike libuv's Windows AcceptEx path, a failure
-  // only delays the next accept. 20 ms doubling to 1 s.
+  // Back off (EMFILE, ENFILE, ENOBUFS, ENOMEM, or any error that would recur: retrying at
+  // once would spin), 20 ms doubling to 1 s. The listener is never given up on: unlike
+  // libuv's Windows AcceptEx path, a failure only delays the next accept.
+  if (c->accept_waiting) return;
+  uint64_t delay = 1;
   if (backoff) {
     c->accept_backoff_ms = c->accept_backoff_ms == 0 ? 20 : c->accept_backoff_ms * 2;
     if (c->accept_backoff_ms > 1000) c->accept_backoff_ms = 1000;
+    delay = c->accept_backoff_ms;
     ++accepts_paused_;
   }
-  if (!c->accept_waiting) {
-    c->accept_waiting = true;
-    accept_retry_.push_back(c->id);
+  c->accept_waiting = true;
+  c->accept_retry_at = uv_now(loop_) + delay;
+  accept_retry_.push_back(c->id);
+  ArmAcceptTimer();
+}
+
+void UringBackend::ArmAcceptTimer() {
+  // One timer for every waiting listener, due at the earliest of their own times.
+  if (accept_retry_.empty()) return;
+  uint64_t now = uv_now(loop_);
+  uint64_t due = UINT64_MAX;
+  for (int32_t id : accept_retry_) {
+    Conn* c = conns_.Get(id);
+    if (c != nullptr && c->accept_retry_at < due) due = c->accept_retry_at;
   }
-  uint64_t delay = backoff ? c->accept_backoff_ms : 1;
-  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&accept_timer_)) ||
-      uv_timer_get_due_in(&accept_timer_) > delay)
-    uv_timer_start(&accept_timer_, OnAcceptTimer, delay, 0);
+  if (due == UINT64_MAX) due = now;
+  uv_timer_start(&accept_timer_, OnAcceptTimer, due > now ? due - now : 0, 0);
 }
 
 void UringBackend::RetryAccepts() {
+  uint64_t now = uv_now(loop_);
   std::vector<int32_t> ids;
   ids.swap(accept_retry_);
   for (int32_t id : ids) {
     Conn* c = Find(id);
     if (c == nullptr) continue;
+    if (c->accept_retry_at > now) {  // another listener's time came first
+      accept_retry_.push_back(id);
+      continue;
+    }
     c->accept_waiting = false;
     if (!c->accept_armed && !c->accept_paused && !ArmAccept(c)) QueueAcceptRetry(c, false);
   }
+  ArmAcceptTimer();
   ring_.Submit();
 }
 
@@ -438,12 +461,9 @@ int UringBackend::AcceptPause(int32_t id, bool pause) {
   if (c == nullptr || !c->listener) return -EBADF;
   c->accept_paused = pause;
   if (pause) {
-    if (c->accept_armed) {
-      io_uring_sqe* sqe = NewSqe(c, kOpCancel);
-      if (sqe == nullptr) return -EBUSY;
-      sqe->opcode = IORING_OP_ASYNC_CANCEL;
-      sqe->addr = UserData(kOpAccept, c->id);
-    }
+    // The SQ full (io_uring_enter itself failing): the cancel is retried before the loop
+    // next blocks, as closes are; the pause must not be lost (maxConnections relies on it).
+    if (c->accept_armed && !SubmitAcceptCancel(c)) close_retry_.push_back(c->id);
     return 0;
   }
   if (!c->accept_armed && !c->accept_waiting && !ArmAccept(c)) QueueAcceptRetry(c, false);
@@ -582,7 +602,11 @@ void UringBackend::ServeStarving() {
     size_t before = c->pending;
     MaybeArmRecv(c);
     if (static_cast<size_t>(c->pending) != before) --budget;
-    if (c->waiting_buffer) break;  // SQ full: it went back in line
+    if (c->waiting_buffer) {  // SQ full: back in line, at the front where it was
+      starving_.pop_back();
+      starving_.push_front(id);
+      break;
+    }
   }
 }
 
@@ -631,6 +655,9 @@ int UringBackend::SubmitSend(Conn* c) {
 void UringBackend::OnSend(Conn* c, int32_t res) {
   bytes_in_flight_ -= c->send_bytes;
   c->send_bytes = 0;
+  // A stream send of a non-empty buffer that moves nothing would be resubmitted forever;
+  // TCP never does it, but a send loop must not depend on that.
+  if (res == 0) res = -EIO;
   if (res < 0) {
     c->write_active = false;
     sink_->Emit(kWrite, c->id, res);
@@ -690,6 +717,14 @@ int UringBackend::Close(int32_t id, bool reset) {
   if (c->listener) shutdown(c->fd, SHUT_RDWR);
   if (!SubmitClose(c)) close_retry_.push_back(id);
   return 0;
+}
+
+bool UringBackend::SubmitAcceptCancel(Conn* c) {
+  io_uring_sqe* sqe = NewSqe(c, kOpCancel);
+  if (sqe == nullptr) return false;
+  sqe->opcode = IORING_OP_ASYNC_CANCEL;
+  sqe->addr = UserData(kOpAccept, c->id);
+  return true;
 }
 
 bool UringBackend::SubmitClose(Conn* c) {
@@ -834,7 +869,13 @@ void UringBackend::OnPrepare(uv_prepare_t* h) {
     ids.swap(self->close_retry_);
     for (int32_t id : ids) {
       Conn* c = self->conns_.Get(id);
-      if (c != nullptr && !self->SubmitClose(c)) self->close_retry_.push_back(id);
+      if (c == nullptr) continue;
+      bool ok = true;
+      if (c->closing)
+        ok = self->SubmitClose(c);
+      else if (c->accept_paused && c->accept_armed)
+        ok = self->SubmitAcceptCancel(c);
+      if (!ok) self->close_retry_.push_back(id);
     }
     self->ring_.Submit();
   }
