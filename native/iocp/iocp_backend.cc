@@ -37,6 +37,7 @@
 #include <mutex>
 #include <vector>
 
+#include "../core/accept_retry.h"
 #include "../core/backend.h"
 #include "../core/buffer_pool.h"
 #include "../core/handle_table.h"
@@ -87,9 +88,7 @@ struct Conn {
   // listener
   std::vector<Op*> accepts;
   bool accept_paused = false;
-  bool accept_waiting = false;
-  unsigned backoff_ms = 0;
-  uint64_t retry_at = 0;  // uv_now() when the waiting accepts are posted again
+  AcceptRetry retry;
   ~Conn() {
     // An accept socket still here was never handed over (teardown): it may even hold a
     // connection the kernel completed.
@@ -419,33 +418,17 @@ void IocpBackend::PostAccepts(Conn* l) {
 }
 
 void IocpBackend::QueueAcceptRetry(Conn* l, bool backoff) {
-  // Back off, 20 ms doubling to 1 s, one step per retry round (the accepts failing together
-  // in one round count once); never give up on the listener.
-  if (l->accept_waiting) return;
-  uint64_t delay = 1;
-  if (backoff) {
-    l->backoff_ms = l->backoff_ms == 0 ? 20 : l->backoff_ms * 2;
-    if (l->backoff_ms > 1000) l->backoff_ms = 1000;
-    delay = l->backoff_ms;
-    ++accepts_paused_;
-  }
-  l->accept_waiting = true;
-  l->retry_at = uv_now(loop_) + delay;
+  // Never give up on the listener (core/accept_retry.h). The accepts failing together in one
+  // round are one back-off step: the later ones find the retry already scheduled.
+  if (!l->retry.Schedule(uv_now(loop_), backoff)) return;
+  if (backoff) ++accepts_paused_;
   accept_retry_.push_back(l->id);
   ArmRetryTimer();
 }
 
 void IocpBackend::ArmRetryTimer() {
-  // One timer for every waiting listener, due at the earliest of their own times.
   if (accept_retry_.empty()) return;
-  uint64_t now = uv_now(loop_);
-  uint64_t due = UINT64_MAX;
-  for (int32_t id : accept_retry_) {
-    Conn* l = conns_.Get(id);
-    if (l != nullptr && l->retry_at < due) due = l->retry_at;
-  }
-  if (due == UINT64_MAX) due = now;
-  uv_timer_start(&timer_, OnTimer, due > now ? due - now : 0, 0);
+  uv_timer_start(&timer_, OnTimer, NextRetryIn(accept_retry_, conns_, uv_now(loop_)), 0);
 }
 
 void IocpBackend::OnTimer(uv_timer_t* h) {
@@ -456,11 +439,11 @@ void IocpBackend::OnTimer(uv_timer_t* h) {
   for (int32_t id : ids) {
     Conn* l = self->Find(id);
     if (l == nullptr) continue;
-    if (l->retry_at > now) {  // another listener's time came first
+    if (l->retry.due > now) {  // another listener's time came first
       self->accept_retry_.push_back(id);
       continue;
     }
-    l->accept_waiting = false;
+    l->retry.waiting = false;
     self->PostAccepts(l);  // may queue it again
   }
   self->ArmRetryTimer();
@@ -495,7 +478,7 @@ void IocpBackend::OnAccept(Op* op, int err) {
     closesocket(as);
     sink_->Emit(kAccept, l->id, r);
   } else {
-    l->backoff_ms = 0;  // accepting again: the next shortage starts the back-off afresh
+    l->retry.backoff_ms = 0;  // accepting again: the next failure starts the back-off afresh
     Conn* c = Adopt(as, l->family, /*listener=*/false);
     if (c != nullptr) c->skip = skip;
     OV_TRACE("accept listener=%d id=%d", l->id, c != nullptr ? c->id : 0);

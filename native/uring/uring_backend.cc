@@ -29,6 +29,7 @@
 #include <deque>
 #include <vector>
 
+#include "../core/accept_retry.h"
 #include "../core/backend.h"
 #include "../core/buffer_pool.h"
 #include "../core/handle_table.h"
@@ -76,10 +77,8 @@ struct Conn {
   bool waiting_buffer = false;  // queued in starving_
   bool rearm_queued = false;    // queued in rearm_
   bool accept_armed = false;
-  bool accept_waiting = false;  // queued in accept_retry_
   bool accept_paused = false;   // AcceptPause(): no accept is armed while set
-  unsigned accept_backoff_ms = 0;
-  uint64_t accept_retry_at = 0;  // uv_now() when the accept is armed again
+  AcceptRetry retry;  // waiting: queued in accept_retry_
   int pending = 0;  // SQEs whose last CQE has not arrived yet
   // Send state: the iovecs of the one Write() in flight. The bytes belong to JS Buffers that
   // the addon keeps alive until the kWrite event.
@@ -386,34 +385,18 @@ bool UringBackend::ArmAccept(Conn* c) {
 }
 
 void UringBackend::QueueAcceptRetry(Conn* c, bool backoff) {
-  // Back off (EMFILE, ENFILE, ENOBUFS, ENOMEM, or any error that would recur: retrying at
-  // once would spin), 20 ms doubling to 1 s. The listener is never given up on: unlike
-  // libuv's Windows AcceptEx path, a failure only delays the next accept.
-  if (c->accept_waiting) return;
-  uint64_t delay = 1;
-  if (backoff) {
-    c->accept_backoff_ms = c->accept_backoff_ms == 0 ? 20 : c->accept_backoff_ms * 2;
-    if (c->accept_backoff_ms > 1000) c->accept_backoff_ms = 1000;
-    delay = c->accept_backoff_ms;
-    ++accepts_paused_;
-  }
-  c->accept_waiting = true;
-  c->accept_retry_at = uv_now(loop_) + delay;
+  // Never give up on the listener (core/accept_retry.h): unlike libuv's Windows AcceptEx
+  // path, a failure only delays the next accept.
+  if (!c->retry.Schedule(uv_now(loop_), backoff)) return;
+  if (backoff) ++accepts_paused_;
   accept_retry_.push_back(c->id);
   ArmAcceptTimer();
 }
 
 void UringBackend::ArmAcceptTimer() {
-  // One timer for every waiting listener, due at the earliest of their own times.
   if (accept_retry_.empty()) return;
-  uint64_t now = uv_now(loop_);
-  uint64_t due = UINT64_MAX;
-  for (int32_t id : accept_retry_) {
-    Conn* c = conns_.Get(id);
-    if (c != nullptr && c->accept_retry_at < due) due = c->accept_retry_at;
-  }
-  if (due == UINT64_MAX) due = now;
-  uv_timer_start(&accept_timer_, OnAcceptTimer, due > now ? due - now : 0, 0);
+  uv_timer_start(&accept_timer_, OnAcceptTimer, NextRetryIn(accept_retry_, conns_, uv_now(loop_)),
+                 0);
 }
 
 void UringBackend::RetryAccepts() {
@@ -423,11 +406,11 @@ void UringBackend::RetryAccepts() {
   for (int32_t id : ids) {
     Conn* c = Find(id);
     if (c == nullptr) continue;
-    if (c->accept_retry_at > now) {  // another listener's time came first
+    if (c->retry.due > now) {  // another listener's time came first
       accept_retry_.push_back(id);
       continue;
     }
-    c->accept_waiting = false;
+    c->retry.waiting = false;
     if (!c->accept_armed && !c->accept_paused && !ArmAccept(c)) QueueAcceptRetry(c, false);
   }
   ArmAcceptTimer();
@@ -437,7 +420,7 @@ void UringBackend::RetryAccepts() {
 void UringBackend::OnAccept(Conn* c, int32_t res, bool more) {
   if (!more) c->accept_armed = false;
   if (res >= 0) {
-    c->accept_backoff_ms = 0;
+    c->retry.backoff_ms = 0;
     if (c->closing) {
       close(res);
     } else {
@@ -452,7 +435,7 @@ void UringBackend::OnAccept(Conn* c, int32_t res, bool more) {
       return;
     }
   }
-  if (!more && !c->closing && !c->accept_waiting && !c->accept_paused && !ArmAccept(c))
+  if (!more && !c->closing && !c->retry.waiting && !c->accept_paused && !ArmAccept(c))
     QueueAcceptRetry(c, false);
 }
 
@@ -466,7 +449,7 @@ int UringBackend::AcceptPause(int32_t id, bool pause) {
     if (c->accept_armed && !SubmitAcceptCancel(c)) close_retry_.push_back(c->id);
     return 0;
   }
-  if (!c->accept_armed && !c->accept_waiting && !ArmAccept(c)) QueueAcceptRetry(c, false);
+  if (!c->accept_armed && !c->retry.waiting && !ArmAccept(c)) QueueAcceptRetry(c, false);
   return 0;
 }
 
