@@ -54,6 +54,7 @@ export interface NativeStats {
   bytesInFlight: number;
   bytesInFlightPeak: number;
   completionsInline: number;
+  completionsDropped: number;
 }
 
 /** Event kinds; the numbers are native/core/backend.h's EventKind. */

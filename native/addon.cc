@@ -393,6 +393,7 @@ Napi::Value GetStats(const Napi::CallbackInfo& info) {
   num("bytesInFlight", static_cast<double>(st.bytes_in_flight));
   num("bytesInFlightPeak", static_cast<double>(st.bytes_in_flight_peak));
   num("completionsInline", static_cast<double>(st.completions_inline));
+  num("completionsDropped", static_cast<double>(st.completions_dropped));
   return o;
 }
 

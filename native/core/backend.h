@@ -85,6 +85,7 @@ struct Stats {
   uint64_t bytes_in_flight = 0;       // bytes lent to the kernel for sends right now
   uint64_t bytes_in_flight_peak = 0;
   uint64_t completions_inline = 0;    // IOCP: successes that skipped the completion port
+  uint64_t completions_dropped = 0;   // io_uring: CQEs the kernel dropped (should stay 0)
 };
 
 struct ListenOptions {

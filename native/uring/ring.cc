@@ -77,6 +77,7 @@ int Ring::Init(unsigned sq_entries, unsigned cq_entries) {
   cq_head_ = reinterpret_cast<unsigned*>(base + p.cq_off.head);
   cq_tail_ = reinterpret_cast<unsigned*>(base + p.cq_off.tail);
   cq_mask_ = *reinterpret_cast<unsigned*>(base + p.cq_off.ring_mask);
+  cq_overflow_ = reinterpret_cast<unsigned*>(base + p.cq_off.overflow);
   cqes_ = reinterpret_cast<io_uring_cqe*>(base + p.cq_off.cqes);
   sqe_tail_ = *sq_tail_;
   return 0;

@@ -56,6 +56,11 @@ class Ring {
     return (__atomic_load_n(sq_flags_, __ATOMIC_ACQUIRE) & IORING_SQ_CQ_OVERFLOW) != 0;
   }
   void FlushOverflow();
+  // Completions the kernel had to drop (even NODROP drops one when it cannot allocate the
+  // overflow entry): each leaves an operation that never completes. Should stay 0.
+  unsigned CqDropped() const {
+    return cq_overflow_ != nullptr ? __atomic_load_n(cq_overflow_, __ATOMIC_RELAXED) : 0;
+  }
   // Submits what is prepared and waits up to timeout_ms for at least one CQE (EXT_ARG, 5.11).
   // Returns 0 or -errno (-ETIME on timeout).
   int SubmitAndWait(int timeout_ms);
@@ -85,6 +90,7 @@ class Ring {
   unsigned* cq_head_ = nullptr;
   unsigned* cq_tail_ = nullptr;
   unsigned cq_mask_ = 0;
+  unsigned* cq_overflow_ = nullptr;
   io_uring_cqe* cqes_ = nullptr;
 };
 

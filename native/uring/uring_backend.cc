@@ -762,6 +762,7 @@ void UringBackend::GetStats(Stats* out) const {
   out->accepts_paused = accepts_paused_;
   out->bytes_in_flight = bytes_in_flight_;
   out->bytes_in_flight_peak = bytes_in_flight_peak_;
+  out->completions_dropped = ring_.fd() >= 0 ? ring_.CqDropped() : 0;
 }
 
 // ---- the loop --------------------------------------------------------------------------------
