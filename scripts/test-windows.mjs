@@ -183,7 +183,7 @@ for (const f of hostCases) {
       let timer;
       const detail = await Promise.race([
         c.run(wine),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out after 180 s')), 180_000))),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out after 400 s')), 400_000))),
       ]).finally(() => clearTimeout(timer));
       console.log(`  ✔ ${c.name} (${Date.now() - t0} ms${detail ? `; ${detail}` : ''})`);
       pass++;

@@ -16,8 +16,10 @@ export interface Flood {
   done: Promise<{ ok: number; total: number; sent: number; saturated: boolean }>;
 }
 
-export function flood(port: number, connections: number, holdSeconds: number): Flood {
-  const child = spawn('python3', [path.join(__dirname, '..', 'fixtures', 'flood-verify.py'), String(port), String(connections), String(holdSeconds)], {
+/** limitSeconds: the peers give up (and report what they got) after this long in all. */
+export function flood(port: number, connections: number, holdSeconds: number, limitSeconds = 60): Flood {
+  const script = path.join(__dirname, '..', 'fixtures', 'flood-verify.py');
+  const child = spawn('python3', [script, String(port), String(connections), String(holdSeconds), String(limitSeconds)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = readline.createInterface({ input: child.stdout! });

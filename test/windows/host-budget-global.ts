@@ -25,7 +25,7 @@ export const cases: HostCase[] = [
         const { port, control } = ports as { port: number; control: number };
         const stats = async () => JSON.parse(await ask(control, 'stats'));
 
-        const load = flood(port, FLOODERS, 2);
+        const load = flood(port, FLOODERS, 2, 240); // Wine is slow to echo it all back
         const good = pingPong(port);
         await load.saturated;
         const before = good.rounds();
