@@ -144,7 +144,7 @@ class IocpBackend final : public Backend {
   SOCKET NewSocket(int family, int* err);
   int Associate(SOCKET s, int family, bool* skip);
   void CompleteInline(Op* op, DWORD bytes);
-  Conn* Adopt(SOCKET s, int family, bool listener);
+  Conn* Adopt(SOCKET s, int family, bool listener, int* err);
   void Ref(Conn* c, bool on);
   bool LoadExtensions(SOCKET s, int* err);
 
@@ -295,17 +295,25 @@ int IocpBackend::Associate(SOCKET s, int family, bool* skip) {
   return 0;
 }
 
-// Takes ownership of s: a registered, referenced Conn, or nullptr (socket closed) when the
-// handle table is full.
-Conn* IocpBackend::Adopt(SOCKET s, int family, bool listener) {
+// Takes ownership of s: associates it with the port and returns a registered, referenced
+// Conn, or nullptr with *err set (socket closed) when that fails or the handle table is full.
+Conn* IocpBackend::Adopt(SOCKET s, int family, bool listener, int* err) {
+  bool skip = false;
+  *err = Associate(s, family, &skip);
+  if (*err != 0) {
+    closesocket(s);
+    return nullptr;
+  }
   Conn* c = new Conn;
   c->s = s;
   c->family = family;
   c->listener = listener;
+  c->skip = skip;
   int32_t id = conns_.Insert(c);
   if (id == 0) {
     delete c;
     closesocket(s);
+    *err = UV_ENFILE;
     return nullptr;
   }
   c->id = id;
@@ -357,16 +365,13 @@ int32_t IocpBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
   }
   sockaddr_storage ss;
   int len = ToSockaddr(addr, &ss);
-  bool skip = false;
-  if (bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(s, opts.backlog) != 0 ||
-      (err = Associate(s, addr.family, &skip)) != 0) {
-    if (err == 0) err = LastError();
+  if (bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(s, opts.backlog) != 0) {
+    err = LastError();
     closesocket(s);
     return err;
   }
-  Conn* c = Adopt(s, addr.family, /*listener=*/true);
-  if (c == nullptr) return UV_ENFILE;
-  c->skip = skip;
+  Conn* c = Adopt(s, addr.family, /*listener=*/true, &err);
+  if (c == nullptr) return err;
   for (int i = 0; i < opts.accepts_posted; ++i) {
     Op* op = new Op;
     op->kind = kOpAccept;
@@ -472,18 +477,16 @@ void IocpBackend::OnAccept(Op* op, int err) {
   }
   int r = setsockopt(as, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, reinterpret_cast<char*>(&l->s),
                      sizeof l->s);
-  bool skip = false;
-  if (r == 0) r = Associate(as, l->family, &skip);
+  Conn* c = nullptr;
   if (r != 0) {
+    r = LastError();
     closesocket(as);
-    sink_->Emit(kAccept, l->id, r);
   } else {
     l->retry.backoff_ms = 0;  // accepting again: the next failure starts the back-off afresh
-    Conn* c = Adopt(as, l->family, /*listener=*/false);
-    if (c != nullptr) c->skip = skip;
-    OV_TRACE("accept listener=%d id=%d", l->id, c != nullptr ? c->id : 0);
-    sink_->Emit(kAccept, l->id, c != nullptr ? c->id : UV_ENFILE);
+    c = Adopt(as, l->family, /*listener=*/false, &r);
   }
+  OV_TRACE("accept listener=%d id=%d", l->id, c != nullptr ? c->id : 0);
+  sink_->Emit(kAccept, l->id, c != nullptr ? c->id : r);
   PostAccepts(l);
 }
 
@@ -515,16 +518,13 @@ int32_t IocpBackend::Connect(const SockAddr& addr, const SockAddr* local) {
     any.family = addr.family;
     llen = ToSockaddr(any, &ls);  // ConnectEx needs a bound socket
   }
-  bool skip = false;
-  if (bind(s, reinterpret_cast<sockaddr*>(&ls), llen) != 0 ||
-      (err = Associate(s, addr.family, &skip)) != 0) {
-    if (err == 0) err = LastError();
+  if (bind(s, reinterpret_cast<sockaddr*>(&ls), llen) != 0) {
+    err = LastError();
     closesocket(s);
     return err;
   }
-  Conn* c = Adopt(s, addr.family, /*listener=*/false);
-  if (c == nullptr) return UV_ENFILE;
-  c->skip = skip;
+  Conn* c = Adopt(s, addr.family, /*listener=*/false, &err);
+  if (c == nullptr) return err;
   c->connecting = true;
   int32_t id = c->id;
   OV_TRACE("connect id=%d port=%d", id, addr.port);
