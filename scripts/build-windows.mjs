@@ -43,9 +43,8 @@ const uvInclude = [join(dirname(process.execPath), '..', 'include', 'node'), '/u
 if (!uvInclude) throw new Error('build-windows: no uv/win.h found in the Node headers');
 
 const uvFunctions = [
-  'uv_async_init', 'uv_async_send', 'uv_close', 'uv_is_active', 'uv_now', 'uv_ref', 'uv_unref',
-  'uv_timer_init', 'uv_timer_start', 'uv_timer_stop', 'uv_timer_get_due_in',
-  'uv_idle_init', 'uv_idle_start', 'uv_idle_stop',
+  'uv_async_init', 'uv_async_send', 'uv_close', 'uv_now', 'uv_ref', 'uv_unref',
+  'uv_timer_init', 'uv_timer_start', 'uv_idle_init', 'uv_idle_start', 'uv_idle_stop',
 ];
 const napiDef = readFileSync(join(napiHeaders, 'def', 'node_api.def'), 'utf8');
 const def = napiDef.replace(/^NAME .*$/m, 'NAME node.exe').trimEnd() + '\n' + uvFunctions.map((f) => `    ${f}`).join('\n') + '\n';

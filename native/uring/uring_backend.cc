@@ -201,7 +201,7 @@ class UringBackend final : public Backend {
   std::vector<int32_t> accept_retry_;
   // Close() or AcceptPause() found the SQ full: a closing handle's close, or a paused
   // listener's accept cancel, is submitted again from OnPrepare.
-  std::vector<int32_t> close_retry_;
+  std::vector<int32_t> submit_retry_;
   unsigned refs_ = 0;
 
   uint32_t sockets_open_ = 0;
@@ -446,7 +446,7 @@ int UringBackend::AcceptPause(int32_t id, bool pause) {
   if (pause) {
     // The SQ full (io_uring_enter itself failing): the cancel is retried before the loop
     // next blocks, as closes are; the pause must not be lost (maxConnections relies on it).
-    if (c->accept_armed && !SubmitAcceptCancel(c)) close_retry_.push_back(c->id);
+    if (c->accept_armed && !SubmitAcceptCancel(c)) submit_retry_.push_back(c->id);
     return 0;
   }
   if (!c->accept_armed && !c->retry.waiting && !ArmAccept(c)) QueueAcceptRetry(c, false);
@@ -698,7 +698,7 @@ int UringBackend::Close(int32_t id, bool reset) {
   // backlog until the fd is really closed, and those peers see a reset instead of a refusal.
   // shutdown() on a listening socket stops it listening (Linux) and fails the pending accept.
   if (c->listener) shutdown(c->fd, SHUT_RDWR);
-  if (!SubmitClose(c)) close_retry_.push_back(id);
+  if (!SubmitClose(c)) submit_retry_.push_back(id);
   return 0;
 }
 
@@ -848,9 +848,9 @@ void UringBackend::OnPoll(uv_poll_t* h, int, int) { static_cast<UringBackend*>(h
 void UringBackend::OnPrepare(uv_prepare_t* h) {
   auto* self = static_cast<UringBackend*>(h->data);
   if (self->ring_.Unsubmitted() > 0) self->ring_.Submit();
-  if (!self->close_retry_.empty()) {
+  if (!self->submit_retry_.empty()) {
     std::vector<int32_t> ids;
-    ids.swap(self->close_retry_);
+    ids.swap(self->submit_retry_);
     for (int32_t id : ids) {
       Conn* c = self->conns_.Get(id);
       if (c == nullptr) continue;
@@ -859,7 +859,7 @@ void UringBackend::OnPrepare(uv_prepare_t* h) {
         ok = self->SubmitClose(c);
       else if (c->accept_paused && c->accept_armed)
         ok = self->SubmitAcceptCancel(c);
-      if (!ok) self->close_retry_.push_back(id);
+      if (!ok) self->submit_retry_.push_back(id);
     }
     self->ring_.Submit();
   }
