@@ -10,11 +10,6 @@ import * as netUtil from 'node:net';
 import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
 import { forget, noteLimitDestroy, report, type Budgeted } from './budget';
 import { checkWriteLimit, config } from './config';
-
-/** Connect failures that mean "no ephemeral port left" when the program bound nothing. */
-const PORT_EXHAUSTION_CODES = new Set<string | undefined>(
-  process.platform === 'win32' ? ['EADDRNOTAVAIL', 'ENOBUFS', 'EADDRINUSE'] : ['EADDRNOTAVAIL'],
-);
 import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
@@ -27,6 +22,11 @@ import {
   errnoName,
   exceptionWithHostPort,
 } from './errors';
+
+/** Connect failures that mean "no ephemeral port left" when the program bound nothing. */
+const PORT_EXHAUSTION_CODES = new Set<string | undefined>(
+  process.platform === 'win32' ? ['EADDRNOTAVAIL', 'ENOBUFS', 'EADDRINUSE'] : ['EADDRNOTAVAIL'],
+);
 
 /** Options for `new Socket()`, as node:net's. */
 export interface SocketConstructorOpts {

@@ -6,7 +6,7 @@
 // while a well-behaved client keeps being served, and every byte arrives in the end.
 import { strict as assert } from 'node:assert';
 import { flood, pingPong } from '../helpers/flood';
-import { ask, waitForJsonLine, type HostCase, type Wine } from './host-tools';
+import { startNaiveEcho, type HostCase, type Wine } from './host-tools';
 
 export const title = 'overlapped (IOCP): global write budget';
 
@@ -17,14 +17,8 @@ export const cases: HostCase[] = [
   {
     name: 'stops reading backlogged sockets and keeps the total near the budget',
     async run(wine: Wine) {
-      const out = wine.outFile('budget-global.txt');
-      const child = wine.sh(`wine "${wine.nodeExe}" test/fixtures/naive-echo-stats.cjs ${BUDGET} no > "${out}" 2>&1`);
+      const { child, port, stats, quit } = await startNaiveEcho(wine, 'budget-global', `${BUDGET} no`);
       try {
-        const ports = await waitForJsonLine(out, child, 60_000);
-        assert.ok(ports, 'the server started');
-        const { port, control } = ports as { port: number; control: number };
-        const stats = async () => JSON.parse(await ask(control, 'stats'));
-
         const load = flood(port, FLOODERS, 2, 240); // Wine is slow to echo it all back
         const good = pingPong(port);
         await load.saturated;
@@ -52,7 +46,7 @@ export const cases: HostCase[] = [
         const after = await stats();
         assert.equal(after.queuedBytes, 0);
         assert.equal(after.socketsPausedForBudget, 0);
-        assert.equal(await ask(control, 'quit'), 'bye');
+        assert.equal(await quit(), 'bye');
         assert.equal(await wine.exited(child, 30_000), 0, 'node.exe exits once both servers close');
         return `queued peak ${st.queuedBytesPeak} B against a ${BUDGET} B budget, ${st.budgetPauses} pauses, ${rounds} echo rounds during the flood`;
       } finally {

@@ -15,7 +15,7 @@
 import { strict as assert } from 'node:assert';
 import * as nodeNet from 'node:net';
 import { echoEachOnce, flood, openIdle, pingPong } from '../helpers/flood';
-import { ask, waitForJsonLine, type HostCase, type Wine } from './host-tools';
+import { startNaiveEcho, type HostCase, type Wine } from './host-tools';
 
 export const title = 'overlapped (IOCP): naive echo under non-reading clients';
 
@@ -26,15 +26,9 @@ export const cases: HostCase[] = [
   {
     name: 'idle sockets lock nothing; queues and locked bytes stay within the budgets; nothing is lost',
     async run(wine: Wine) {
-      const out = wine.outFile('naive-echo.txt');
-      const child = wine.sh(`wine "${wine.nodeExe}" test/fixtures/naive-echo-stats.cjs > "${out}" 2>&1`);
+      const { child, port, stats, quit } = await startNaiveEcho(wine, 'naive-echo');
       const idle: nodeNet.Socket[] = [];
       try {
-        const ports = await waitForJsonLine(out, child, 60_000);
-        assert.ok(ports, 'the server started');
-        const { port, control } = ports as { port: number; control: number };
-        const stats = async () => JSON.parse(await ask(control, 'stats'));
-
         idle.push(...(await openIdle(port, IDLE)));
         await new Promise((r) => setTimeout(r, 500));
         const quiet = await stats();
@@ -75,7 +69,7 @@ export const cases: HostCase[] = [
         assert.equal(after.queuedBytes, 0);
         assert.equal(after.bytesInFlight, 0);
         assert.equal(after.buffersInUse, 0);
-        assert.equal(await ask(control, 'quit'), 'bye');
+        assert.equal(await quit(), 'bye');
         assert.equal(await wine.exited(child, 30_000), 0, 'node.exe exits once both servers close');
         return `${(report.sent / 1048576).toFixed(0)} MiB echoed, queued peak ${during.queuedBytesPeak} B, largest ${during.largestSocketQueuedBytesPeak} B, locked for sending peak ${during.bytesInFlightPeak} B, ${roundsDuring} echo rounds during the flood`;
       } finally {

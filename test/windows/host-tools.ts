@@ -27,6 +27,27 @@ export interface HostCase {
   run(wine: Wine): Promise<string | void>;
 }
 
+/**
+ * Starts test/fixtures/naive-echo-stats.cjs in node.exe (args: its command-line arguments),
+ * waits for its ports, and gives a way to ask it for overlapped.stats() and to make it quit.
+ */
+export async function startNaiveEcho(wine: Wine, name: string, args = '') {
+  const out = wine.outFile(`${name}.txt`);
+  const child = wine.sh(`wine "${wine.nodeExe}" test/fixtures/naive-echo-stats.cjs ${args} > "${out}" 2>&1`);
+  const ports = await waitForJsonLine(out, child, 60_000);
+  if (!ports) {
+    await wine.stop(child);
+    throw new Error(`the naive echo server did not start: ${existsSync(out) ? readFileSync(out, 'utf8') : '(no output)'}`);
+  }
+  const { port, control } = ports as { port: number; control: number };
+  return {
+    child,
+    port,
+    stats: async (): Promise<Record<string, number>> => JSON.parse(await ask(control, 'stats')),
+    quit: () => ask(control, 'quit'),
+  };
+}
+
 /** `count` peers at once, each sending message(i); resolves with each one's whole answer. */
 export function connectAll(port: number, count: number, message: (i: number) => string): Promise<string[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => ask(port, message(i))));
