@@ -17,53 +17,75 @@ function peerOutcome(peer: Socket): Promise<string> {
   });
 }
 
+// Under Wine the peer of the "while connecting" case is unreliable, not the sender: Wine (8.0)
+// reports an RST that arrives while the peer has no receive pending as an orderly end, and a
+// reset sent the moment the connection completes can beat the in-process peer's accept and
+// first read (node:net's own resetAndDestroy() fails there the same way). On Windows that case
+// runs from the Linux side instead, with a Linux peer: test/windows/host-reset-while-connecting.ts.
+const underWine = process.platform === 'win32';
+
 describe.each(impls)('%s: resetAndDestroy()', (_name, net) => {
-  async function pair(): Promise<{ ours: Socket; seen: Promise<string>; server: nodeNet.Server }> {
-    let seen!: Promise<string>;
+  const peers: Socket[] = [];
+
+  /** A node:net server, closed after `body` whatever happens in it. */
+  async function withServer(body: (server: nodeNet.Server, port: number) => Promise<void>): Promise<void> {
     const server = nodeNet.createServer();
+    try {
+      await body(server, await listen(server));
+    } finally {
+      for (const p of peers.splice(0)) p.destroy();
+      await closeServer(server);
+    }
+  }
+
+  /** Our socket connected to a node:net peer, and what that peer will see of its end. */
+  async function pair(server: nodeNet.Server, port: number): Promise<{ ours: Socket; seen: Promise<string> }> {
+    let seen!: Promise<string>;
     const accepted = new Promise<void>((resolve) => {
       server.once('connection', (p: Socket) => {
+        peers.push(p);
         seen = peerOutcome(p);
         resolve();
       });
     });
-    const port = await listen(server);
     const ours = net.connect(port, '127.0.0.1');
     await once(ours, 'connect');
     await accepted;
-    return { ours, seen, server };
+    return { ours, seen };
   }
 
-  it('the peer gets ECONNRESET, and we get close without an error', async () => {
-    const { ours, seen, server } = await pair();
-    const closed = once(ours, 'close');
-    expect(ours.resetAndDestroy()).toBe(ours);
-    expect(await seen).toBe('ECONNRESET');
-    expect((await closed)[0]).toBe(false);
-    await closeServer(server);
-  });
+  it('the peer gets ECONNRESET, and we get close without an error', () =>
+    withServer(async (server, port) => {
+      const { ours, seen } = await pair(server, port);
+      const closed = once(ours, 'close');
+      expect(ours.resetAndDestroy()).toBe(ours);
+      expect(await seen).toBe('ECONNRESET');
+      expect((await closed)[0]).toBe(false);
+    }));
 
-  it('destroy() by contrast ends the connection in order', async () => {
-    const { ours, seen, server } = await pair();
-    ours.destroy();
-    expect(await seen).toBe('end');
-    await closeServer(server);
-  });
+  it('destroy() by contrast ends the connection in order', () =>
+    withServer(async (server, port) => {
+      const { ours, seen } = await pair(server, port);
+      ours.destroy();
+      expect(await seen).toBe('end');
+    }));
 
-  it('while connecting, the reset comes once connected', async () => {
-    let seen!: Promise<string>;
-    const server = nodeNet.createServer((p) => (seen = peerOutcome(p)));
-    const port = await listen(server);
-    const ours = net.connect(port, '127.0.0.1');
-    const events: string[] = [];
-    ours.on('connect', () => events.push('connect'));
-    ours.resetAndDestroy();
-    await once(ours, 'close');
-    expect(events).toEqual(['connect']);
-    while (!seen) await new Promise((r) => setTimeout(r, 5));
-    expect(await seen).toBe('ECONNRESET');
-    await closeServer(server);
-  });
+  it.runIf(!underWine)('while connecting, the reset comes once connected', () =>
+    withServer(async (server, port) => {
+      let seen: Promise<string> | undefined;
+      server.on('connection', (p: Socket) => {
+        peers.push(p);
+        seen = peerOutcome(p);
+      });
+      const ours = net.connect(port, '127.0.0.1');
+      const events: string[] = [];
+      ours.on('connect', () => events.push('connect'));
+      ours.resetAndDestroy();
+      await once(ours, 'close');
+      expect(events).toEqual(['connect']);
+      while (!seen) await new Promise((r) => setTimeout(r, 5));
+      expect(await seen).toBe('ECONNRESET');
+    }));
 
   it('on a socket that never connected it destroys with ERR_SOCKET_CLOSED', async () => {
     const s = new (net as unknown as typeof nodeNet).Socket();
