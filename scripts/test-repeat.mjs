@@ -43,16 +43,13 @@ const logs = join(root, '.cache', 'repeat', stamp);
 mkdirSync(logs, { recursive: true });
 const scratch = join(tmpdir(), `overlapped-repeat-${stamp}`);
 
-/** A clone of HEAD in the scratch folder; `install` runs npm ci in it. */
+/** A clone of HEAD in the scratch folder; `install` runs npm ci in it (its output in the logs). */
 function cloneHead(name, install) {
   const dir = join(scratch, name);
   rmSync(dir, { recursive: true, force: true });
-  const sh = (cmd, cwd) => {
-    const r = spawnSync('sh', ['-c', cmd], { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0) throw new Error(`${cmd} failed in ${cwd}`);
-  };
-  sh(`git clone -q "${root}" "${dir}"`, root);
-  if (install) sh('npm ci --no-audit --no-fund', dir);
+  const log = join(logs, `${name}-setup.log`);
+  const r = spawnSync('sh', ['-c', `git clone -q "${root}" "${dir}"${install ? ` && cd "${dir}" && npm ci --no-audit --no-fund` : ''} > "${log}" 2>&1`]);
+  if (r.status !== 0) throw new Error(`could not prepare ${dir}: see ${log}`);
   return dir;
 }
 

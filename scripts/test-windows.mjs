@@ -72,6 +72,22 @@ if (!existsSync(nodeExe)) {
 const env = { ...process.env, WINEPREFIX: join(cache, 'wine-prefix'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
 if (!existsSync(join(env.WINEPREFIX, 'system.reg'))) sh('wine', ['winecfg', '-v', 'win10'], { env });
 
+// 3b. What this Wine reports for an RST that reaches a connection with no receive pending,
+// asked of a plain Winsock program (test/windows/probes/rst-unread.c): Windows reports a
+// reset, Wine 8.0 an orderly end. The suite is told (OVERLAPPED_TEST_UNREAD_RST) and gates
+// the one case whose peer depends on it.
+const probeExe = join(root, 'build-win', 'rst-unread.exe');
+const probeOut = join(root, 'build-win', 'rst-unread.txt');
+sh('x86_64-w64-mingw32-gcc-posix', ['-O2', '-Wall', '-Wextra', '-o', probeExe, join(root, 'test', 'windows', 'probes', 'rst-unread.c'), '-lws2_32']);
+spawnSync('sh', ['-c', `wine "${probeExe}" > "${probeOut}" 2>&1`], { env, cwd: root, timeout: 60_000 });
+const unreadRst = (existsSync(probeOut) ? readFileSync(probeOut, 'utf8') : '').trim().split('\n').pop();
+if (unreadRst !== 'reset' && unreadRst !== 'end') throw new Error(`test/windows/probes/rst-unread.c gave no answer: ${unreadRst}`);
+console.log(
+  unreadRst === 'end'
+    ? 'This Wine reports a reset on a connection with no receive pending as an orderly end (Windows: a reset): reset-and-destroy\'s "while connecting" case runs from the Linux side.'
+    : 'This Wine reports a reset on a connection with no receive pending as a reset, as Windows does.',
+);
+
 // 4. The tests, bundled for node.exe.
 const out = join(root, 'test', '.win');
 rmSync(out, { recursive: true, force: true });
@@ -143,7 +159,7 @@ for (const [f, why] of Object.entries(LEFT_OUT)) console.log(`  ${f}: ${why}`);
 // 5. Run. Output goes to a file: node.exe under Wine fails when stdout or stderr is a pipe.
 const log = join(out, 'output.txt');
 const r = spawnSync('sh', ['-c', `wine "${nodeExe}" --test-reporter=spec "${join(out, 'run.cjs')}" > "${log}" 2>&1`], {
-  env: { ...env, PREBUILDS_ONLY: '1' },
+  env: { ...env, PREBUILDS_ONLY: '1', OVERLAPPED_TEST_UNREAD_RST: unreadRst },
   cwd: root,
   stdio: 'inherit',
   timeout: 15 * 60 * 1000,
@@ -154,6 +170,8 @@ process.stdout.write(text);
 const summary = (name) => Number(text.match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
 let pass = summary('pass');
 let fail = summary('fail') + summary('cancelled');
+// Child processes Wine failed to create and test/helpers/run-node.ts created again.
+const respawned = text.split('\n').filter((l) => l.startsWith('# Wine did not create a child process')).length;
 
 // 6. Cases driven from the Linux side (test/windows/host-*.ts): a real constraint put on
 // Wine itself (a descriptor limit, a network namespace), peers on Linux. Each starts its own
@@ -213,6 +231,7 @@ for (const f of hostCases) {
 }
 killWineServer();
 
+if (respawned > 0) console.log(`\nWine failed to create ${respawned} child process(es) (spawn UNKNOWN); each was created again (test/helpers/run-node.ts)`);
 console.log(`\nwindows: ${pass} passed, ${fail} failed`);
 if (r.status === LEAK_EXIT) console.log('windows: FAILED, node.exe was kept alive after the tests (see above)');
 else if (r.status !== 0) console.log(`windows: FAILED, node.exe exited with ${r.status ?? r.signal}`);

@@ -2,12 +2,10 @@
 // budgets take effect at once, and the receive pool's shape is refused once the backend has
 // started (it is allocated once and never regrown).
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { overlapped } from './helpers/impls';
+import { runNode } from './helpers/run-node';
 
-const run = promisify(execFile);
 const root = path.join(__dirname, '..');
 
 describe('overlapped: configure()', () => {
@@ -53,19 +51,19 @@ describe('overlapped: configure()', () => {
       let refused;
       try { net.configure({ recvBufferCount: 128 }); } catch (e) { refused = e.code; }
       console.log(JSON.stringify({ poolBytes: s.poolBytes, poolBuffers: s.poolBuffers, refused }));`;
-    const { stdout } = await run(process.execPath, ['-e', code], { cwd: root });
+    const { stdout } = await runNode(['-e', code], { cwd: root });
     expect(JSON.parse(stdout)).toEqual({ poolBytes: 8192 * 64, poolBuffers: 64, refused: 'ERR_OVERLAPPED_ALREADY_STARTED' });
   });
 
   it('reads the environment variables operators set', async () => {
-    const { stdout } = await run(process.execPath, ['-e', `console.log(JSON.stringify(require('overlapped').stats()))`], {
+    const { stdout } = await runNode(['-e', `console.log(JSON.stringify(require('overlapped').stats()))`], {
       cwd: root,
       env: { ...process.env, OVERLAPPED_RECV_BUFFER_COUNT: '32', OVERLAPPED_WRITE_BUDGET: '1048576' },
     });
     const st = JSON.parse(stdout);
     expect(st.poolBuffers).toBe(32);
     expect(st.writeBudget).toBe(1048576);
-    const bad = await run(process.execPath, ['-e', `require('overlapped')`], {
+    const bad = await runNode(['-e', `require('overlapped')`], {
       cwd: root,
       env: { ...process.env, OVERLAPPED_WRITE_BUDGET: 'plenty' },
     }).catch((e) => e as { stderr: string });

@@ -1,11 +1,9 @@
 // The package loads the way users load it: require() and import, default and named exports,
 // from the package's own entry points, and reports its backend.
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { runNode } from './helpers/run-node';
 
-const run = promisify(execFile);
 const root = path.join(__dirname, '..');
 const expected = process.platform === 'win32' ? 'iocp' : 'io_uring';
 
@@ -18,7 +16,7 @@ describe('overlapped: package entry points', () => {
       const s = new net.Socket();
       console.log(JSON.stringify({ backend: net.backend, missing, duplex: s instanceof require('node:stream').Duplex,
         def: net.default.createServer === net.createServer }));`;
-    const { stdout } = await run(process.execPath, ['-e', code], { cwd: root });
+    const { stdout } = await runNode(['-e', code], { cwd: root });
     expect(JSON.parse(stdout)).toEqual({ backend: expected, missing: [], duplex: true, def: true });
   });
 
@@ -30,13 +28,13 @@ describe('overlapped: package entry points', () => {
         const c = connect(server.address().port, '127.0.0.1');
         c.on('data', (d) => { console.log(JSON.stringify({ got: d.toString(), backend, same: net.createServer === createServer })); server.close(); });
       });`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: root });
+    const { stdout } = await runNode(['--input-type=module', '-e', code], { cwd: root });
     expect(JSON.parse(stdout)).toEqual({ got: 'esm', backend: expected, same: true });
   });
 
   it('an unknown OVERLAPPED_BACKEND fails with a clear, coded error', async () => {
     const code = `try { require('overlapped'); console.log('loaded'); } catch (e) { console.log(JSON.stringify({ code: e.code, msg: e.message })); }`;
-    const { stdout } = await run(process.execPath, ['-e', code], {
+    const { stdout } = await runNode(['-e', code], {
       cwd: root,
       env: { ...process.env, OVERLAPPED_BACKEND: 'carrier-pigeon' },
     });

@@ -1,17 +1,15 @@
 // Handles keep the process alive exactly as node:net's do: a listening server or an open
 // socket keeps the event loop running, unref() lets the process exit, ref() undoes it.
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { runNode } from './helpers/run-node';
 
-const run = promisify(execFile);
 const root = path.join(__dirname, '..');
 
 async function exitsWithin(moduleName: string, code: string, ms: number): Promise<boolean> {
   const script = `const net = require('${moduleName}');\n${code}`;
   try {
-    await run(process.execPath, ['-e', script], { cwd: root, timeout: ms });
+    await runNode(['-e', script], { cwd: root, timeout: ms });
     return true;
   } catch (e) {
     if ((e as { killed?: boolean }).killed) return false;
@@ -54,7 +52,7 @@ describe.each(['overlapped', 'node:net'])('%s: ref/unref', (mod) => {
           setImmediate(() => c.destroy());
         });
       });`;
-    const { stdout } = await run(process.execPath, ['-e', `const net = require('${mod}');\n${code}`], { cwd: root, timeout: 5000 });
+    const { stdout } = await runNode(['-e', `const net = require('${mod}');\n${code}`], { cwd: root, timeout: 5000 });
     expect(stdout.trim()).toBe('close');
   });
 });

@@ -4,11 +4,11 @@
 //
 // Why the peer is on Linux: Wine (8.0) reports an RST that reaches a connection while no
 // receive is pending on it as an orderly end (recv() returns 0), where Windows and Linux
-// report WSAECONNRESET/ECONNRESET. A reset sent right as the connection completes often
-// arrives before an in-process peer has accepted and started reading, so under Wine that
-// peer (node:net's own too) sees 'end' in some runs whatever the sender does. A Linux peer
-// keeps the reset until it reads, so it sees exactly what went on the wire.
-// docs/windows.md has the plain Winsock program that shows Wine's behaviour.
+// report WSAECONNRESET/ECONNRESET; test/windows/probes/rst-unread.c shows it with plain
+// Winsock. A reset sent right as the connection completes can arrive before an in-process
+// peer has accepted and started reading, so under Wine that peer (node:net's own too) sees
+// 'end' in some runs whatever the sender does. A Linux peer keeps the reset until it reads,
+// so it sees exactly what went on the wire.
 import { strict as assert } from 'node:assert';
 import * as nodeNet from 'node:net';
 import { once } from 'node:events';
