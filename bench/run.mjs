@@ -1,0 +1,228 @@
+// npm run bench: overlapped against node:net and a C epoll echo server, side by side.
+//
+//   npm run bench -- [--quick] [--backend=NAME] [--runs=N] [--only=scenario,...]
+//
+// Each scenario runs every server in a fresh process, interleaved (A B C, A B C, ...), with
+// the C load generator (bench/loadgen.c) pinned to CPU 0 and the server to CPU 1, so that the
+// two never share a core. For each trial it takes the server's CPU time (user + system, all
+// threads, from /proc) over the measured part only, and reports the medians of:
+// throughput, round-trip p50/p99, server CPU time per message, and peak RSS; then the ratios
+// ours / node:net and ours / C. Idle reports server RSS per held connection instead.
+//
+// Results: printed as they come, and written to bench/results/<date>-<backend>.md with an SVG
+// chart beside it. The open-file cap on these machines is 20000 per process: the idle
+// scenario holds at most 10000 connections, one descriptor each in the load generator and in
+// the server, each of which raises its soft limit to what it needs.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { dirname, join } from 'node:path';
+import * as readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const args = process.argv.slice(2);
+const option = (name, dflt) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
+const quick = args.includes('--quick');
+const backend = option('backend', undefined);
+const RUNS = Number(option('runs', quick ? 1 : 3));
+const TICK = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
+
+// The scenarios of issue #9's table. `quick` shortens each to about a minute in all.
+const SECONDS = quick ? 2 : 5;
+const SCENARIOS = [
+  { name: 'ping-pong', title: 'ping-pong, 1000 connections x 64 B', mode: 'echo', params: { conns: 1000, depth: 1, size: 64 } },
+  { name: 'pipelined', title: 'pipelined, 100 connections x 64 B x 16 in flight', mode: 'echo', params: { conns: 100, depth: 16, size: 64 } },
+  { name: 'bulk', title: 'bulk, 64 KiB messages, 1 connection', mode: 'echo', params: { conns: 1, depth: 1, size: 65536 } },
+  { name: 'churn', title: 'churn: connect, 16 B echo, close (per connection)', mode: 'churn', params: { conns: 8 } },
+  { name: 'idle', title: `idle, KB of server RSS per connection at ${quick ? 2000 : 10000}`, mode: 'idle', params: { conns: quick ? 2000 : 10000 } },
+];
+const only = option('only', undefined)?.split(',');
+const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
+
+const SERVERS = [
+  { name: 'C epoll', cmd: () => [bin('echo-server')], reference: 'c' },
+  { name: 'node:net', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'node:net', 'data'], reference: 'node' },
+  { name: 'overlapped', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'overlapped', 'data'], ours: true },
+  { name: 'overlapped pipe()', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'overlapped', 'pipe'], ours: true },
+];
+
+// ---- the C programs -------------------------------------------------------------------------
+const binDir = join(root, 'build', 'bench');
+function bin(name) {
+  return join(binDir, name);
+}
+mkdirSync(binDir, { recursive: true });
+for (const name of ['loadgen', 'echo-server']) {
+  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', bin(name), join(here, `${name}.c`)], { stdio: 'inherit' });
+}
+
+// ---- measuring ------------------------------------------------------------------------------
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(stat[11]) + Number(stat[12])) / TICK;
+}
+function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)[1]);
+  return { rss: kb('VmRSS') * 1024, peak: kb('VmHWM') * 1024 };
+}
+const pinned = (cpu, argv) => (os.cpus().length > 1 ? ['taskset', '-c', String(cpu), ...argv] : argv);
+
+async function trial(scenario, server) {
+  const env = { ...process.env };
+  if (backend && server.ours) env.OVERLAPPED_BACKEND = backend;
+  const [cmd, ...argv] = pinned(1, server.cmd());
+  // The idle scenario's server holds up to 10000 descriptors: node raises its soft limit to
+  // the hard one at start-up, and so does the C server.
+  const srv = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await Promise.race([
+      once(readline.createInterface({ input: srv.stdout }), 'line').then(([line]) => Number(line)),
+      once(srv, 'exit').then(([code]) => {
+        throw new Error(`${server.name} exited (${code}) before it listened`);
+      }),
+    ]);
+    const base = memory(srv.pid);
+    const p = Object.entries({ ...scenario.params, seconds: SECONDS, warmup: 1 }).map(([k, v]) => `${k}=${v}`);
+    const [lcmd, ...largv] = pinned(0, [bin('loadgen'), scenario.mode, String(port), ...p]);
+    const gen = spawn(lcmd, largv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let cpu0;
+    let cpu1;
+    let held;
+    let result;
+    for await (const line of readline.createInterface({ input: gen.stdout })) {
+      const v = JSON.parse(line);
+      if (v.phase === 'measure') cpu0 = cpuSeconds(srv.pid);
+      else if (v.phase === 'end') cpu1 = cpuSeconds(srv.pid);
+      // A second after the last connect, so that the server has accepted every one.
+      else if (v.held) setTimeout(() => (held = memory(srv.pid)), 1000);
+      else result = v;
+    }
+    const [code] = gen.exitCode === null ? await once(gen, 'exit') : [gen.exitCode];
+    if (code !== 0 || !result) throw new Error(`the load generator failed (${code}) against ${server.name}`);
+    const out = { ...result, peakRss: memory(srv.pid).peak };
+    if (scenario.mode === 'idle') out.kbPerConn = (held.rss - base.rss) / 1024 / scenario.params.conns;
+    else out.cpuPerMsgUs = ((cpu1 - cpu0) * 1e6) / result.messages;
+    return out;
+  } finally {
+    srv.kill('SIGKILL');
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// ---- the run --------------------------------------------------------------------------------
+const started = new Date();
+const kernel = os.release();
+const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU';
+let backendName = backend;
+if (!backendName) {
+  try {
+    backendName = execFileSync(process.execPath, ['-p', "require('./').backend"], { cwd: root }).toString().trim();
+  } catch {
+    backendName = 'unavailable';
+  }
+}
+console.log(`npm run bench${quick ? ' --quick' : ''}: ${RUNS} run(s) of ${SECONDS} s per server and scenario, overlapped backend ${backendName}`);
+console.log(`${started.toISOString()}, Linux ${kernel}, ${cpuModel}, ${os.cpus().length} CPUs, Node ${process.version}\n`);
+
+const rows = [];
+for (const scenario of scenarios) {
+  const trials = new Map(SERVERS.map((s) => [s.name, []]));
+  for (let run = 1; run <= RUNS; run++) {
+    for (const server of SERVERS) {
+      const r = await trial(scenario, server);
+      trials.get(server.name).push(r);
+      const figure = scenario.mode === 'idle' ? `${r.kbPerConn.toFixed(2)} KB/conn` : `${r.msgs_per_s} msg/s, ${r.cpuPerMsgUs.toFixed(2)} us CPU/msg, p99 ${r.p99_us} us`;
+      console.log(`  ${scenario.name} run ${run}/${RUNS} ${server.name}: ${figure}`);
+    }
+  }
+  const med = (name, key) => median(trials.get(name).map((t) => t[key]));
+  const key = scenario.mode === 'idle' ? 'kbPerConn' : 'cpuPerMsgUs';
+  for (const server of SERVERS) {
+    rows.push({
+      scenario: scenario.title,
+      name: scenario.name,
+      server: server.name,
+      ours: !!server.ours,
+      msgsPerS: med(server.name, 'msgs_per_s'),
+      mbPerS: med(server.name, 'mb_per_s'),
+      p50: med(server.name, 'p50_us'),
+      p99: med(server.name, 'p99_us'),
+      value: med(server.name, key),
+      peakRss: med(server.name, 'peakRss'),
+      vsNode: med(server.name, key) / med('node:net', key),
+      vsC: med(server.name, key) / med('C epoll', key),
+    });
+  }
+  const line = rows.filter((r) => r.name === scenario.name && r.ours).map((r) => `${r.server} / node:net ${r.vsNode.toFixed(2)}`);
+  console.log(`${scenario.title}: ${line.join(', ')}\n`);
+}
+
+// ---- the report -----------------------------------------------------------------------------
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+let md = `# npm run bench${quick ? ' --quick' : ''}, ${started.toISOString().slice(0, 10)}\n\n`;
+md += `Linux ${kernel}, ${cpuModel}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; overlapped backend ${backendName}. `;
+md += `${RUNS} interleaved run(s) of ${SECONDS} s (after 1 s of warm-up) per server and scenario, medians; load generator on CPU 0, server on CPU 1.\n\n`;
+md += '| scenario | server | msg/s | MB/s | p50 us | p99 us | server CPU us/msg (idle: KB/conn) | peak RSS MiB | / node:net | / C |\n';
+md += '|---|---|---|---|---|---|---|---|---|---|\n';
+for (const r of rows) {
+  // Idle's traffic is one 16-byte echo per connection at the end: its rates say nothing.
+  const traffic = r.name === 'idle' ? '- | - | - | -' : `${Math.round(r.msgsPerS)} | ${fmt(r.mbPerS)} | ${r.p50} | ${r.p99}`;
+  md += `| ${r.scenario} | ${r.server} | ${traffic} | ${fmt(r.value)} | ${fmt(r.peakRss / 2 ** 20, 0)} | ${fmt(r.vsNode)} | ${fmt(r.vsC)} |\n`;
+}
+md += '\nServer CPU time is read from /proc in 1/100 s ticks: where a server handles few messages in the window (bulk on overlapped), its per-message figure is coarse.\n';
+const resultsDir = join(here, 'results');
+mkdirSync(resultsDir, { recursive: true });
+const base = `${started.toISOString().slice(0, 10)}-${backendName}${quick ? '-quick' : ''}`;
+writeFileSync(join(resultsDir, `${base}.svg`), chart(rows));
+writeFileSync(join(resultsDir, `${base}.json`), JSON.stringify({ date: started.toISOString(), kernel, cpuModel, node: process.version, backend: backendName, runs: RUNS, seconds: SECONDS, rows }, null, 1));
+md += `\n![server CPU per message, relative to node:net](${base}.svg)\n`;
+writeFileSync(join(resultsDir, `${base}.md`), md);
+console.log(md);
+console.log(`written: bench/results/${base}.md, .svg and .json`);
+
+/**
+ * A bar chart: each server's figure relative to node:net's, per scenario, on a log scale
+ * centred on 1 (node:net), from 1/16 to 16; lower is better.
+ */
+function chart(rows) {
+  const names = [...new Set(rows.map((r) => r.name))];
+  const servers = [...new Set(rows.map((r) => r.server))];
+  const colors = ['#888888', '#4477aa', '#ee6677', '#228833', '#ccbb44'];
+  const W = 760;
+  const H = 70 + names.length * (servers.length * 16 + 24);
+  const left = 110;
+  const right = W - 150;
+  const x = (v) => {
+    const l = Math.max(-4, Math.min(4, Math.log2(v)));
+    return left + ((l + 4) / 8) * (right - left);
+  };
+  let y = 50;
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">\n`;
+  svg += `<rect width="${W}" height="${H}" fill="#fff"/>\n`;
+  svg += `<text x="10" y="18" font-size="13">Server CPU per message (idle: RSS per connection) relative to node:net, log scale; lower is better</text>\n`;
+  for (const t of [1 / 16, 1 / 4, 1, 4, 16]) {
+    svg += `<line x1="${x(t)}" y1="30" x2="${x(t)}" y2="${H - 10}" stroke="#bbb" ${t === 1 ? '' : 'stroke-dasharray="2,3"'}/>`;
+    svg += `<text x="${x(t) - 8}" y="40" fill="#666">${t < 1 ? `1/${1 / t}` : t}</text>\n`;
+  }
+  for (const n of names) {
+    svg += `<text x="10" y="${y + 12}" font-weight="bold">${n}</text>\n`;
+    for (const [i, s] of servers.entries()) {
+      const r = rows.find((q) => q.name === n && q.server === s);
+      const v = Number.isFinite(r?.vsNode) && r.vsNode > 0 ? r.vsNode : 1;
+      const [a, b] = [Math.min(x(1), x(v)), Math.max(x(1), x(v))];
+      svg += `<rect x="${a}" y="${y}" width="${Math.max(1, b - a)}" height="12" fill="${colors[i % colors.length]}"/>`;
+      svg += `<text x="${right + 6}" y="${y + 10}">${s} ${fmt(r?.vsNode)}</text>\n`;
+      y += 16;
+    }
+    y += 24;
+  }
+  return svg + '</svg>\n';
+}
