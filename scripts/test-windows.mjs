@@ -170,7 +170,8 @@ process.stdout.write(text);
 const summary = (name) => Number(text.match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
 let pass = summary('pass');
 let fail = summary('fail') + summary('cancelled');
-// Child processes Wine failed to create and test/helpers/run-node.ts created again.
+// Child processes Wine failed to create and test/helpers/run-node.ts created again (its
+// WINE_SPAWN_RETRY line).
 const respawned = text.split('\n').filter((l) => l.startsWith('# Wine did not create a child process')).length;
 
 // 6. Cases driven from the Linux side (test/windows/host-*.ts): a real constraint put on

@@ -24,7 +24,7 @@ export function openNow(): OpenNow {
   };
 }
 
-function describe(h: object): string {
+function describeHandle(h: object): string {
   const name = h.constructor?.name ?? typeof h;
   const o = h as Record<string, any>;
   try {
@@ -48,7 +48,7 @@ export async function leftOpen(before: OpenNow, ms = 3000): Promise<string[]> {
   const end = Date.now() + ms;
   for (;;) {
     const now = openNow();
-    const left = [...now.handles].filter((h) => !before.handles.has(h)).map(describe);
+    const left = [...now.handles].filter((h) => !before.handles.has(h)).map(describeHandle);
     if (now.sockets > before.sockets) left.push(`${now.sockets - before.sockets} overlapped socket(s)`);
     if (now.listeners > before.listeners) left.push(`${now.listeners - before.listeners} overlapped listener(s)`);
     if (left.length === 0 || Date.now() >= end) return left;

@@ -14,7 +14,8 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
-export const WINE_SPAWN_RETRY = '# Wine did not create a child process (spawn UNKNOWN); creating it again';
+// scripts/test-windows.mjs counts the lines that start like this one.
+const WINE_SPAWN_RETRY = '# Wine did not create a child process (spawn UNKNOWN); creating it again';
 
 export async function runNode(args: string[], options: ExecFileOptions): Promise<{ stdout: string; stderr: string }> {
   for (let attempt = 1; ; attempt++) {

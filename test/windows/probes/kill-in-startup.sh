@@ -14,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 dir=build-win/probes
 mkdir -p "$dir"
+# A prefix of its own (PROBE_PREFIX names another), so that the kills touch nothing else.
 export WINEPREFIX="${PROBE_PREFIX:-$PWD/$dir/prefix}" WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
 [ -f "$WINEPREFIX/system.reg" ] || wine winecfg -v win10
 x86_64-w64-mingw32-gcc-posix -O2 -municode -o "$dir/create-process.exe" test/windows/probes/create-process.c
