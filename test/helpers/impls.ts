@@ -17,8 +17,8 @@ export const impls: Array<[string, Net]> = [
   ['node:net', nodeNet],
 ];
 
-export async function listen(server: nodeNet.Server, host = '127.0.0.1'): Promise<number> {
-  server.listen(0, host);
+export async function listen(server: nodeNet.Server, host = '127.0.0.1', backlog?: number): Promise<number> {
+  server.listen(backlog === undefined ? { port: 0, host } : { port: 0, host, backlog });
   await once(server, 'listening');
   return (server.address() as nodeNet.AddressInfo).port;
 }
