@@ -43,8 +43,8 @@ const only = option('only', undefined)?.split(',');
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
 
 const SERVERS = [
-  { name: 'C epoll', cmd: () => [bin('echo-server')], reference: 'c' },
-  { name: 'node:net', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'node:net', 'data'], reference: 'node' },
+  { name: 'C epoll', cmd: () => [bin('echo-server')] },
+  { name: 'node:net', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'node:net', 'data'] },
   { name: 'overlapped', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'overlapped', 'data'], ours: true },
   { name: 'overlapped pipe()', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'overlapped', 'pipe'], ours: true },
 ];
