@@ -30,7 +30,8 @@ export interface NativeBinding {
   acceptPause(id: number, pause: boolean): number;
   readStart(id: number): number;
   readStop(id: number): number;
-  write(id: number, chunks: Uint8Array[]): number;
+  /** 1: done at once; 0: a Write event follows; negative: an error. */
+  write(id: number, chunks: Uint8Array | Uint8Array[]): number;
   shutdown(id: number): number;
   close(id: number, reset: boolean): number;
   setNoDelay(id: number, on: boolean): number;

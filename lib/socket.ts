@@ -304,26 +304,28 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
-    this._send([chunk], cb);
+    this._send(chunk, chunk.length, cb);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: WriteCallback): void {
     const bufs = new Array<Buffer>(chunks.length);
-    for (let i = 0; i < chunks.length; i++) bufs[i] = chunks[i].chunk;
-    this._send(bufs, cb);
+    let total = 0;
+    for (let i = 0; i < chunks.length; i++) {
+      bufs[i] = chunks[i].chunk;
+      total += bufs[i].length;
+    }
+    this._send(bufs, total, cb);
   }
 
-  private _send(chunks: Buffer[], cb: WriteCallback): void {
+  private _send(chunks: Buffer | Buffer[], total: number, cb: WriteCallback): void {
     if (this.connecting) {
-      this._pendingWrite = { chunks, cb };
+      this._pendingWrite = { chunks: Array.isArray(chunks) ? chunks : [chunks], cb };
       return;
     }
     if (this._ovId === 0) {
       cb(ERR_SOCKET_CLOSED());
       return;
     }
-    let total = 0;
-    for (const c of chunks) total += c.length;
     if (total === 0) {
       cb(null);
       return;
@@ -334,8 +336,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       return;
     }
     this._bytesDispatched += total;
-    this._writeCb = cb;
     this._touch();
+    // 1: the kernel took every byte at once, as libuv's uv_try_write lets node:net finish a
+    // write; the callback runs now (Writable defers the user's own callback to a tick).
+    if (r === 1) cb(null);
+    else this._writeCb = cb;
   }
 
   override _final(cb: WriteCallback): void {
@@ -475,7 +480,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._touch();
     const pending = this._pendingWrite;
     this._pendingWrite = undefined;
-    if (pending) this._send(pending.chunks, pending.cb);
+    if (pending) {
+      let total = 0;
+      for (const c of pending.chunks) total += c.length;
+      this._send(pending.chunks, total, pending.cb);
+    }
     this.emit('connect');
     this.emit('ready');
     this._updateReading();

@@ -299,32 +299,54 @@ Napi::Value ReadStop(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), s->backend_->ReadStop(IdArg(info)));
 }
 
-// write(id, buffers) -> 0 | negative error. One kWrite event answers it.
+// write(id, chunk | chunks) -> 1 (done), 0 (one kWrite event follows) | negative error.
+// One chunk is passed bare: a write of one Buffer, the common case, builds no array.
 Napi::Value Write(const Napi::CallbackInfo& info) {
   EnvState* s = State(info);
-  if (s == nullptr || !CheckArgs(info, "na")) return info.Env().Null();
-  int32_t id = IdArg(info);
-  if (s->writes_.count(id) != 0) return Napi::Number::New(info.Env(), kErrBusy);
-  Napi::Array arr = info[1].As<Napi::Array>();
-  uint32_t n = arr.Length();
-  s->slices_.resize(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    Napi::Value v = arr.Get(i);
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-      Napi::TypeError::New(info.Env(), "overlapped: write() takes Uint8Array chunks")
-          .ThrowAsJavaScriptException();
-      return info.Env().Null();
+  if (s == nullptr || !CheckArgs(info, "n")) return info.Env().Null();
+  int32_t id = IdArg(info);  // a second write in flight is refused by the backend (EBUSY)
+  napi_env env = info.Env();
+  napi_value arg = info[1];
+  auto slice_of = [env](napi_value v, Slice* out) {
+    napi_typedarray_type type;
+    size_t len = 0, offset = 0;
+    void* data = nullptr;
+    bool is_ta = false;
+    if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+        napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, &offset) != napi_ok ||
+        type != napi_uint8_array)
+      return false;
+    *out = Slice{static_cast<const uint8_t*>(data), len};
+    return true;
+  };
+  bool is_array = false;
+  napi_is_array(env, arg, &is_array);
+  uint32_t n = 1;
+  bool ok = true;
+  if (is_array) {
+    napi_get_array_length(env, arg, &n);
+    s->slices_.resize(n);
+    for (uint32_t i = 0; ok && i < n; ++i) {
+      napi_value v;
+      ok = napi_get_element(env, arg, i, &v) == napi_ok && slice_of(v, &s->slices_[i]);
     }
-    Napi::Uint8Array b = v.As<Napi::Uint8Array>();
-    s->slices_[i] = Slice{b.Data(), b.ByteLength()};
+  } else {
+    s->slices_.resize(1);
+    ok = slice_of(arg, &s->slices_[0]);
+  }
+  if (!ok) {
+    Napi::TypeError::New(env, "overlapped: write() takes Uint8Array chunks")
+        .ThrowAsJavaScriptException();
+    return info.Env().Null();
   }
   int r = s->backend_->Write(id, s->slices_.data(), n);
   if (r == 0) {
+    // In the background: the chunks must outlive the send, until the kWrite event.
     napi_ref ref;
-    napi_create_reference(info.Env(), arr, 1, &ref);
+    napi_create_reference(env, arg, 1, &ref);
     s->writes_[id] = ref;
   }
-  return Napi::Number::New(info.Env(), r);
+  return Napi::Number::New(env, r);
 }
 
 Napi::Value Shutdown(const Napi::CallbackInfo& info) {

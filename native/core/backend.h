@@ -9,8 +9,9 @@
 //    per batch. A synchronous failure is the method's negative return value instead.
 //  * Errors are negative, libuv-style codes (-errno on Unix, UV_E* values on Windows) so that
 //    util.getSystemErrorName() names them in JS.
-//  * Every Write() is answered by exactly one kWrite event, and it comes before the kClose
-//    event of that handle; kClose is the last event a handle id ever gets.
+//  * A Write() that returns 0 is answered by exactly one kWrite event, and it comes before the
+//    kClose event of that handle; kClose is the last event a handle id ever gets. A Write()
+//    the kernel took whole at once returns 1 and gets no event.
 //  * No byte is dropped: data that arrives after ReadStop() is still reported.
 //
 // This header is platform-neutral: no <windows.h>, no io_uring, no uv.h.
@@ -108,8 +109,10 @@ class Backend {
   virtual int AcceptPause(int32_t id, bool pause) = 0;
   virtual int ReadStart(int32_t id) = 0;
   virtual int ReadStop(int32_t id) = 0;
-  // The slices stay valid until the kWrite event for this id: the caller keeps them alive.
-  // At most one Write() per socket is outstanding.
+  // Returns 1 when the kernel took every byte at once (done: no kWrite follows, the slices
+  // may be released), 0 when the rest is sent in the background (the slices stay valid until
+  // the kWrite event for this id: the caller keeps them alive), or a negative error. At most
+  // one Write() per socket is outstanding.
   virtual int Write(int32_t id, const Slice* slices, size_t count) = 0;
   virtual int Shutdown(int32_t id) = 0;  // half-close (FIN) after queued writes
   // Cancels I/O; kClose follows. reset: abortive close (SO_LINGER 0): the peer gets an RST

@@ -149,6 +149,7 @@ class UringBackend final : public Backend {
   bool ArmRecv(Conn* c);
   void MaybeArmRecv(Conn* c);
   int SubmitSend(Conn* c);
+  static void Advance(Conn* c, size_t n);
   void QueueAcceptRetry(Conn* c, bool backoff);
   void ArmAcceptTimer();
   bool SubmitClose(Conn* c);
@@ -608,9 +609,40 @@ int UringBackend::Write(int32_t id, const Slice* slices, size_t count) {
   }
   c->iov_index = 0;
   if (total == 0) return -EINVAL;  // JS completes empty writes itself
+  // Try the send now, as libuv's uv_write does. A socket with room in its send buffer (the
+  // common case) takes every byte, and the write is done: no SQE, no completion, no event,
+  // and the caller may release the slices at once. Only what the kernel leaves is sent
+  // through the ring, answered by a kWrite.
+  for (;;) {
+    msghdr msg{};
+    msg.msg_iov = c->iov.data();
+    msg.msg_iovlen = count < IOV_MAX ? count : IOV_MAX;
+    ssize_t n = sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN) return -errno;
+    if (n > 0) Advance(c, static_cast<size_t>(n));
+    break;
+  }
+  if (c->iov_index == c->iov.size()) return 1;
   int r = SubmitSend(c);
   if (r == 0) c->write_active = true;
   return r;
+}
+
+// Moves the send position past n bytes that the kernel took.
+void UringBackend::Advance(Conn* c, size_t n) {
+  while (n > 0 && c->iov_index < c->iov.size()) {
+    iovec& v = c->iov[c->iov_index];
+    if (n >= v.iov_len) {
+      n -= v.iov_len;
+      ++c->iov_index;
+    } else {
+      v.iov_base = static_cast<uint8_t*>(v.iov_base) + n;
+      v.iov_len -= n;
+      n = 0;
+    }
+  }
+  while (c->iov_index < c->iov.size() && c->iov[c->iov_index].iov_len == 0) ++c->iov_index;
 }
 
 int UringBackend::SubmitSend(Conn* c) {
@@ -647,19 +679,7 @@ void UringBackend::OnSend(Conn* c, int32_t res) {
     return;
   }
   // A short send (the socket buffer filled): advance past what went and send the rest.
-  size_t n = static_cast<size_t>(res);
-  while (n > 0 && c->iov_index < c->iov.size()) {
-    iovec& v = c->iov[c->iov_index];
-    if (n >= v.iov_len) {
-      n -= v.iov_len;
-      ++c->iov_index;
-    } else {
-      v.iov_base = static_cast<uint8_t*>(v.iov_base) + n;
-      v.iov_len -= n;
-      n = 0;
-    }
-  }
-  while (c->iov_index < c->iov.size() && c->iov[c->iov_index].iov_len == 0) ++c->iov_index;
+  Advance(c, static_cast<size_t>(res));
   if (c->iov_index < c->iov.size()) {
     int r = c->closing ? -ECANCELED : SubmitSend(c);
     if (r == 0) return;
