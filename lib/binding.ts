@@ -11,7 +11,7 @@ import * as path from 'node:path';
 export interface NativeBinding {
   probe(backend: string): number;
   init(
-    onBatch: (events: Int32Array, buffers: Buffer[]) => void,
+    onBatch: (events: Int32Array, slabs: ArrayBuffer[]) => void,
     backend: string,
     recvBufferSize: number,
     recvBufferCount: number,
@@ -56,6 +56,7 @@ export interface NativeStats {
   bytesInFlightPeak: number;
   completionsInline: number;
   completionsDropped: number;
+  maxReadBytes: number;
 }
 
 /** Event kinds; the numbers are native/core/backend.h's EventKind. */
@@ -124,15 +125,30 @@ function rethrow(err: unknown): never {
 // One call per batch of completions. A throw from a user's listener must not cut the batch
 // short (the rest would be lost), so it is re-thrown on its own, as an uncaught exception,
 // once the batch is through.
-function onBatch(events: Int32Array, buffers: Buffer[]): void {
+//
+// Received bytes come in slabs (native/addon.cc): a data event's aux is its slab, and its
+// bytes follow those of the data event before it in the same slab. Each chunk is a view.
+function onBatch(events: Int32Array, slabs: ArrayBuffer[]): void {
+  let slab = -1;
+  let offset = 0;
   for (let i = 0; i < events.length; i += 4) {
     const kind = events[i] as EventKind;
     const id = events[i + 1];
+    const result = events[i + 2];
+    let data: Buffer | undefined;
+    if (kind === EventKind.Data) {
+      if (events[i + 3] !== slab) {
+        slab = events[i + 3];
+        offset = 0;
+      }
+      data = Buffer.from(slabs[slab], offset, result);
+      offset += result;
+    }
     const owner = handles.get(id);
     if (owner === undefined) continue;
     if (kind === EventKind.Close) handles.delete(id);
     try {
-      owner._onEvent(kind, events[i + 2], kind === EventKind.Data ? buffers[events[i + 3]] : undefined);
+      owner._onEvent(kind, result, data);
     } catch (err) {
       process.nextTick(rethrow, err);
     }

@@ -4,13 +4,17 @@
 //
 // The JS boundary is deliberately narrow (see lib/binding.ts for its typed mirror):
 //  * One JS callback, registered once by init(), receives completions in batches:
-//    (events: Int32Array of [kind, id, result, aux] quads, buffers: Buffer[]). Bytes received
-//    are copied out of the pool into exact-size Buffers here, consecutive chunks of one socket
-//    in a batch merged into one, so a batch costs one JS call whatever it holds.
+//    (events: Int32Array of [kind, id, result, aux] quads, slabs: ArrayBuffer[]). Bytes
+//    received are copied once, out of the pool into a slab: malloc'd memory that is handed
+//    to JS as an external ArrayBuffer when the batch is flushed. A data event's aux names
+//    its slab; its bytes follow the previous data event's in that slab, so JS slices them
+//    with a running offset. No allocation per chunk, and consecutive chunks of one socket in
+//    a batch are merged into one, so a batch costs one JS call whatever it holds.
 //  * Calls into native are small and positional; arguments were validated in TypeScript, and
 //    a wrong type here yields a TypeError, never a crash. Failures are negative error codes.
 #include <napi.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -41,25 +45,20 @@ class EnvState final : public EventSink {
     for (auto& kv : writes_) napi_delete_reference(env_, kv.second);
     if (callback_ref_ != nullptr) napi_delete_reference(env_, callback_ref_);
     if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
+    for (Slab& sl : slabs_) free(sl.data);
   }
 
   // --- EventSink ---
   void Emit(EventKind kind, int32_t id, int32_t result) override {
     events_.push_back(RawEvent{kind, id, result, 0});
   }
-  void EmitData(int32_t id, const uint8_t* data, size_t len) override {
-    if (!events_.empty() && events_.back().kind == kData && events_.back().id == id &&
-        events_.back().result + len < (1u << 30)) {
-      // Same socket as the event before: one Buffer for both.
-      events_.back().result += static_cast<int32_t>(len);
-      chunks_.back().len += len;
-    } else {
-      chunks_.push_back(Chunk{arena_.size(), len});
-      events_.push_back(
-          RawEvent{kData, id, static_cast<int32_t>(len), static_cast<int32_t>(chunks_.size() - 1)});
-    }
-    arena_.insert(arena_.end(), data, data + len);
+  void EmitData(int32_t id, const uint8_t* data, size_t len, size_t more = 0) override {
+    uint8_t* dst = Room(id, len + more);
+    memcpy(dst, data, len);
+    Commit(id, len);
   }
+  uint8_t* DataRoom(int32_t id, size_t len) override { return Room(id, len); }
+  void CommitData(int32_t id, size_t len) override { Commit(id, len); }
   void Flush() override;
 
   napi_env env_;
@@ -75,10 +74,54 @@ class EnvState final : public EventSink {
   struct Chunk {
     size_t off, len;
   };
+  // Slabs: each at least kSlabSize, so that a batch of small chunks costs one allocation,
+  // and small enough that a slice a program keeps does not pin much more than it holds
+  // (node's own Buffer pool is 8 KiB; a read of node:net is up to 64 KiB).
+  static constexpr size_t kSlabSize = 64 * 1024;
+  struct Slab {
+    uint8_t* data;
+    size_t used, cap;
+  };
+  // Room for len more bytes of socket id's data, contiguous with its chunk just before if
+  // there is one (so that the two merge), in the slab being filled.
+  uint8_t* Room(int32_t id, size_t len) {
+    bool merge = !events_.empty() && events_.back().kind == kData && events_.back().id == id &&
+                 events_.back().result + len < (1u << 30);
+    Slab* slab = slabs_.empty() ? nullptr : &slabs_.back();
+    if (slab == nullptr || slab->cap - slab->used < len) {
+      // A new slab. A chunk being merged moves along (at most a pool buffer's worth: merging
+      // happens within one read), so that it stays one chunk.
+      size_t keep = merge && slab != nullptr ? static_cast<size_t>(events_.back().result) : 0;
+      size_t cap = keep + len > kSlabSize ? keep + len : kSlabSize;
+      auto* mem = static_cast<uint8_t*>(malloc(cap));
+      if (mem == nullptr) napi_fatal_error("overlapped", NAPI_AUTO_LENGTH, "out of memory", NAPI_AUTO_LENGTH);
+      if (keep > 0) {
+        slab->used -= keep;
+        memcpy(mem, slab->data + slab->used, keep);
+        events_.back().aux = static_cast<int32_t>(slabs_.size());
+      }
+      slabs_.push_back(Slab{mem, keep, cap});
+      slab = &slabs_.back();
+    }
+    return slab->data + slab->used;
+  }
+  void Commit(int32_t id, size_t len) {
+    Slab& slab = slabs_.back();
+    slab.used += len;
+    if (!events_.empty() && events_.back().kind == kData && events_.back().id == id &&
+        events_.back().aux == static_cast<int32_t>(slabs_.size() - 1)) {
+      events_.back().result += static_cast<int32_t>(len);  // same socket as the event before
+    } else {
+      events_.push_back(RawEvent{kData, id, static_cast<int32_t>(len),
+                                 static_cast<int32_t>(slabs_.size() - 1)});
+    }
+  }
+
   std::vector<RawEvent> events_;
-  std::vector<Chunk> chunks_;
-  std::vector<uint8_t> arena_;
+  std::vector<Slab> slabs_;
 };
+
+void FreeSlab(napi_env, void* data, void*) { free(data); }
 
 void EnvState::Flush() {
   if (events_.empty()) return;
@@ -88,17 +131,36 @@ void EnvState::Flush() {
   Napi::Env env(env_);
   Napi::HandleScope scope(env);
   size_t n = events_.size();
-  napi_value ab, evs, bufs, recv, cb, result;
+  napi_value ab, evs, slabs, recv, cb, result;
   void* ab_data = nullptr;
   bool ok = napi_create_arraybuffer(env_, n * sizeof(RawEvent), &ab_data, &ab) == napi_ok &&
             napi_create_typedarray(env_, napi_int32_array, n * 4, ab, 0, &evs) == napi_ok &&
-            napi_create_array_with_length(env_, chunks_.size(), &bufs) == napi_ok;
+            napi_create_array_with_length(env_, slabs_.size(), &slabs) == napi_ok;
   if (ok) memcpy(ab_data, events_.data(), n * sizeof(RawEvent));
-  for (size_t i = 0; ok && i < chunks_.size(); ++i) {
-    napi_value buf;
-    ok = napi_create_buffer_copy(env_, chunks_[i].len, arena_.data() + chunks_[i].off, nullptr,
-                                 &buf) == napi_ok &&
-         napi_set_element(env_, bufs, static_cast<uint32_t>(i), buf) == napi_ok;
+  for (size_t i = 0; i < slabs_.size(); ++i) {
+    Slab& sl = slabs_[i];
+    napi_value slab = nullptr;
+    // Shrunk to what it holds (in place, for glibc), then owned by JS until collected.
+    if (sl.used < sl.cap && sl.used > 0) {
+      void* smaller = realloc(sl.data, sl.used);
+      if (smaller != nullptr) sl.data = static_cast<uint8_t*>(smaller);
+    }
+    if (ok) {
+      napi_status st =
+          napi_create_external_arraybuffer(env_, sl.data, sl.used, FreeSlab, nullptr, &slab);
+      if (st == napi_ok) {
+        sl.data = nullptr;  // JS owns it now
+      } else if (st == napi_no_external_buffers_allowed) {
+        // A runtime that forbids external memory (V8's sandbox, as in Electron): one copy.
+        void* copy = nullptr;
+        ok = napi_create_arraybuffer(env_, sl.used, &copy, &slab) == napi_ok;
+        if (ok && sl.used > 0) memcpy(copy, sl.data, sl.used);
+      } else {
+        ok = false;
+      }
+      ok = ok && napi_set_element(env_, slabs, static_cast<uint32_t>(i), slab) == napi_ok;
+    }
+    free(sl.data);
   }
   for (const RawEvent& ev : events_) {
     if (ev.kind != kWrite) continue;
@@ -109,14 +171,12 @@ void EnvState::Flush() {
     }
   }
   events_.clear();
-  chunks_.clear();
-  arena_.clear();
-  if (arena_.capacity() > (8u << 20)) arena_.shrink_to_fit();
+  slabs_.clear();
   if (!ok || napi_get_global(env_, &recv) != napi_ok ||
       napi_get_reference_value(env_, callback_ref_, &cb) != napi_ok || cb == nullptr)
     return;
 
-  napi_value argv[2] = {evs, bufs};
+  napi_value argv[2] = {evs, slabs};
   napi_status st = napi_make_callback(env_, async_context_, recv, cb, 2, argv, &result);
   if (st == napi_pending_exception) {
     // We are on a bare loop callback: route the throw to process 'uncaughtException'.
@@ -416,6 +476,7 @@ Napi::Value GetStats(const Napi::CallbackInfo& info) {
   num("bytesInFlightPeak", static_cast<double>(st.bytes_in_flight_peak));
   num("completionsInline", static_cast<double>(st.completions_inline));
   num("completionsDropped", static_cast<double>(st.completions_dropped));
+  num("maxReadBytes", st.max_read_bytes);
   return o;
 }
 

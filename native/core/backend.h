@@ -56,8 +56,14 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void Emit(EventKind kind, int32_t id, int32_t result) = 0;
-  // Copies the bytes: the caller may reuse its buffer as soon as this returns.
-  virtual void EmitData(int32_t id, const uint8_t* data, size_t len) = 0;
+  // Copies the bytes: the caller may reuse its buffer as soon as this returns. `more`: room
+  // to keep right after them, for a read-ahead that DataRoom() will ask for next.
+  virtual void EmitData(int32_t id, const uint8_t* data, size_t len, size_t more = 0) = 0;
+  // Reading straight into the batch: room for up to len more bytes of socket id's data,
+  // which CommitData(id, n) then adds (n <= len, 0 allowed), merged with the chunk before
+  // when that was the same socket's. The pointer is good until the next call on the sink.
+  virtual uint8_t* DataRoom(int32_t id, size_t len) = 0;
+  virtual void CommitData(int32_t id, size_t len) = 0;
   // Hands the batch gathered so far to JS (one JS call). Backends call it once per batch.
   virtual void Flush() = 0;
 };
@@ -71,6 +77,11 @@ struct Config {
   // docs/api.md, "Receive modes"), so the write budgets are only loosely held with it.
   bool recv_multishot = false;
 };
+
+// The most bytes one read hands to JS, as node:net's reads of 64 KiB: a pool buffer, and on
+// backends that can, what follows it read at once (a socket's queue may thus pass its high
+// water mark by this much before its reads stop). Bulk data arrives in chunks this large.
+constexpr uint32_t kMaxRead = 64 * 1024;
 
 struct Stats {
   uint64_t pool_bytes = 0;            // recv_buffer_size * recv_buffer_count
@@ -87,6 +98,7 @@ struct Stats {
   uint64_t bytes_in_flight_peak = 0;
   uint64_t completions_inline = 0;    // IOCP: successes that skipped the completion port
   uint64_t completions_dropped = 0;   // io_uring: CQEs the kernel dropped (should stay 0)
+  uint32_t max_read_bytes = 0;        // the most one read hands to JS (kMaxRead or a buffer)
 };
 
 struct ListenOptions {

@@ -798,6 +798,7 @@ void IocpBackend::GetStats(Stats* out) const {
   out->bytes_in_flight = bytes_in_flight_;
   out->bytes_in_flight_peak = bytes_in_flight_peak_;
   out->completions_inline = completions_inline_;
+  out->max_read_bytes = pool_.buffer_size();  // one WSARecv into one pool buffer per read
 }
 
 // ---- the loop --------------------------------------------------------------------------------
