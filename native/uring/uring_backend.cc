@@ -1,6 +1,7 @@
 // The Linux io_uring backend. One ring per Node environment; its completions wake Node's own
-// loop through an eventfd registered with the ring (IORING_REGISTER_EVENTFD) and watched by a
-// uv_poll, and submissions are flushed once per loop turn from a uv_prepare (and after each
+// loop through the ring's fd itself, watched by a uv_poll: it polls readable while the CQ
+// holds completions, so a wake costs no extra syscall (an eventfd would need a read(2) to
+// reset it, every wake), and completions reaped inline signal nothing. Submissions are flushed once per loop turn from a uv_prepare (and after each
 // batch handed to JS), so many writes cost one io_uring_enter.
 //
 // Operations: multishot accept (5.19), connect, multishot recv into one shared provided-buffer
@@ -14,7 +15,6 @@
 // ends a multishot recv with -ENOBUFS; that socket waits in a FIFO and is re-armed once the
 // pass has returned buffers. It is never surfaced as an error and no byte is lost.
 #include <linux/io_uring.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -171,6 +171,7 @@ class UringBackend final : public Backend {
   void RetryAccepts();
 
   static void OnPoll(uv_poll_t* h, int status, int events);
+  static void OnIdle(uv_idle_t* h);
   static void OnPrepare(uv_prepare_t* h);
   static void OnAcceptTimer(uv_timer_t* h);
   static void OnHandleClosed(uv_handle_t* h);
@@ -179,11 +180,12 @@ class UringBackend final : public Backend {
   EventSink* sink_;
   Config cfg_;
   uring::Ring ring_;
-  int efd_ = -1;
   uv_poll_t poll_{};
+  uv_idle_t idle_{};  // runs Drain() each loop turn while work is left over (see Drain)
   uv_prepare_t prepare_{};
   uv_timer_t accept_timer_{};
   bool handles_started_ = false;
+  bool idle_active_ = false;
   bool torn_down_ = false;
   int handles_open_ = 0;
   void (*teardown_done_)(void*) = nullptr;
@@ -225,7 +227,6 @@ UringBackend::~UringBackend() {
   }
   ring_.Destroy();
   if (br_ != nullptr) munmap(br_, br_size_);
-  if (efd_ >= 0) close(efd_);
   conns_.ForEach([](Conn* c) { delete c; });
 }
 
@@ -255,15 +256,11 @@ int UringBackend::Init() {
   for (uint32_t i = 0; i < count; ++i) PublishBuffer(static_cast<uint16_t>(i));
   CommitBuffers();
 
-  efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (efd_ < 0) return -errno;
-  r = ring_.Register(IORING_REGISTER_EVENTFD, &efd_, 1);
-  if (r < 0) return r;
-
-  uv_poll_init(loop_, &poll_, efd_);
+  uv_poll_init(loop_, &poll_, ring_.fd());
+  uv_idle_init(loop_, &idle_);
   uv_prepare_init(loop_, &prepare_);
   uv_timer_init(loop_, &accept_timer_);
-  poll_.data = prepare_.data = accept_timer_.data = this;
+  poll_.data = prepare_.data = accept_timer_.data = idle_.data = this;
   handles_started_ = true;
   uv_poll_start(&poll_, UV_READABLE, OnPoll);
   uv_prepare_start(&prepare_, OnPrepare);
@@ -271,6 +268,7 @@ int UringBackend::Init() {
   uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
   uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
   uv_unref(reinterpret_cast<uv_handle_t*>(&accept_timer_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&idle_));
   return 0;
 }
 
@@ -855,10 +853,6 @@ void UringBackend::OnCqe(const io_uring_cqe& cqe) {
 }
 
 void UringBackend::Drain() {
-  uint64_t counter;
-  // Reset the eventfd before reaping: a completion posted after this read signals it again.
-  while (read(efd_, &counter, sizeof counter) < 0 && errno == EINTR) {
-  }
   for (unsigned round = 0; round < kMaxRoundsPerWake; ++round) {
     if (ring_.CqOverflowed()) ring_.FlushOverflow();
     unsigned n = ring_.Reap(kReapBatch, [this](const io_uring_cqe& cqe) { OnCqe(cqe); });
@@ -883,16 +877,22 @@ void UringBackend::Drain() {
     ServeStarving();
     ring_.Submit();
   }
-  // Work left after the bound, or sockets still in line: wake ourselves again on the next
-  // loop turn, so one flooding peer cannot keep the loop from timers and other I/O.
-  if (ring_.CqReady() || ring_.CqOverflowed() || !starving_.empty()) {
-    uint64_t one = 1;
-    ssize_t w = write(efd_, &one, sizeof one);
-    (void)w;
+  // Work left after the bound, or sockets still in line: come back on the next loop turn, so
+  // one flooding peer cannot keep the loop from timers and other I/O. Completions left in
+  // the CQ keep the ring fd readable by themselves; the idle handle covers the rest (an
+  // overflow list, the line of sockets waiting for buffers) and keeps the loop from blocking.
+  bool again = ring_.CqOverflowed() || !starving_.empty();
+  if (again != idle_active_) {
+    idle_active_ = again;
+    if (again)
+      uv_idle_start(&idle_, OnIdle);
+    else
+      uv_idle_stop(&idle_);
   }
 }
 
 void UringBackend::OnPoll(uv_poll_t* h, int, int) { static_cast<UringBackend*>(h->data)->Drain(); }
+void UringBackend::OnIdle(uv_idle_t* h) { static_cast<UringBackend*>(h->data)->Drain(); }
 
 void UringBackend::OnPrepare(uv_prepare_t* h) {
   auto* self = static_cast<UringBackend*>(h->data);
@@ -928,6 +928,11 @@ void UringBackend::OnHandleClosed(uv_handle_t* h) {
 
 void UringBackend::Teardown(void (*done)(void*), void* arg) {
   torn_down_ = true;
+  // The poll watches the ring's fd: stop it before the ring (and that fd) goes.
+  if (handles_started_) {
+    uv_poll_stop(&poll_);
+    uv_idle_stop(&idle_);
+  }
   // Cancel every request and wait for the answers before the ring goes (up to 2 s). Closing
   // the ring alone cancels asynchronously, in the kernel's exit work: a multishot accept may
   // complete meanwhile, and the socket it made would be open with nobody to close it (a
@@ -980,9 +985,9 @@ void UringBackend::Teardown(void (*done)(void*), void* arg) {
   }
   teardown_done_ = done;
   teardown_arg_ = arg;
-  handles_open_ = 3;
-  uv_poll_stop(&poll_);
+  handles_open_ = 4;
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), OnHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&accept_timer_), OnHandleClosed);
 }
