@@ -6,12 +6,13 @@
 // `backend` by the package.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { markAsUntransferable } from 'node:worker_threads';
 
 /** The raw native interface (native/addon.cc). Failures are negative errno-style numbers. */
 export interface NativeBinding {
   probe(backend: string): number;
   init(
-    onBatch: (events: Int32Array, slabs: ArrayBuffer[]) => void,
+    onBatch: (events: Int32Array, count: number, slabs: ArrayBuffer[]) => void,
     backend: string,
     recvBufferSize: number,
     recvBufferCount: number,
@@ -126,24 +127,23 @@ function rethrow(err: unknown): never {
 // short (the rest would be lost), so it is re-thrown on its own, as an uncaught exception,
 // once the batch is through.
 //
-// Received bytes come in slabs (native/addon.cc): a data event's aux is its slab, and its
-// bytes follow those of the data event before it in the same slab. Each chunk is a view.
-function onBatch(events: Int32Array, slabs: ArrayBuffer[]): void {
-  let slab = -1;
-  let offset = 0;
-  for (let i = 0; i < events.length; i += 4) {
-    const kind = events[i] as EventKind;
+// Received bytes come in slabs (native/addon.cc): a data event's kind holds its slab's index
+// above the low 8 bits, and aux its offset there. Each chunk is a view. A slab may be seen in
+// several batches, so each new one is marked untransferable once, as node marks its Buffer
+// pool: transferring it to a worker would take memory the addon is still filling.
+let lastSlab: ArrayBuffer | undefined;
+function onBatch(events: Int32Array, count: number, slabs: ArrayBuffer[]): void {
+  for (const slab of slabs) {
+    if (slab === lastSlab) continue;
+    markAsUntransferable(slab);
+    lastSlab = slab;
+  }
+  const end = count * 4;
+  for (let i = 0; i < end; i += 4) {
+    const kind = events[i] & 0xff;
     const id = events[i + 1];
     const result = events[i + 2];
-    let data: Buffer | undefined;
-    if (kind === EventKind.Data) {
-      if (events[i + 3] !== slab) {
-        slab = events[i + 3];
-        offset = 0;
-      }
-      data = Buffer.from(slabs[slab], offset, result);
-      offset += result;
-    }
+    const data = kind === EventKind.Data ? Buffer.from(slabs[events[i] >> 8], events[i + 3], result) : undefined;
     const owner = handles.get(id);
     if (owner === undefined) continue;
     if (kind === EventKind.Close) handles.delete(id);

@@ -4,12 +4,12 @@
 //
 // The JS boundary is deliberately narrow (see lib/binding.ts for its typed mirror):
 //  * One JS callback, registered once by init(), receives completions in batches:
-//    (events: Int32Array of [kind, id, result, aux] quads, slabs: ArrayBuffer[]). Bytes
-//    received are copied once, out of the pool into a slab: malloc'd memory that is handed
-//    to JS as an external ArrayBuffer when the batch is flushed. A data event's aux names
-//    its slab; its bytes follow the previous data event's in that slab, so JS slices them
-//    with a running offset. No allocation per chunk, and consecutive chunks of one socket in
-//    a batch are merged into one, so a batch costs one JS call whatever it holds.
+//    (events: Int32Array of [kind, id, result, aux] quads, count, slabs: ArrayBuffer[]).
+//    The events array is reused from batch to batch. Bytes received are copied once, out of
+//    the pool into a slab (see EnvState::Room); a data event's kind carries its slab's index
+//    in `slabs` above the low 8 bits, and aux its offset there. No allocation per chunk or per
+//    batch, and consecutive chunks of one socket in a batch are merged into one, so a batch
+//    costs one JS call whatever it holds.
 //  * Calls into native are small and positional; arguments were validated in TypeScript, and
 //    a wrong type here yields a TypeError, never a crash. Failures are negative error codes.
 #include <napi.h>
@@ -45,7 +45,8 @@ class EnvState final : public EventSink {
     for (auto& kv : writes_) napi_delete_reference(env_, kv.second);
     if (callback_ref_ != nullptr) napi_delete_reference(env_, callback_ref_);
     if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
-    for (Slab& sl : slabs_) free(sl.data);
+    for (Slab& sl : slabs_) napi_delete_reference(env_, sl.ref);
+    if (events_ref_ != nullptr) napi_delete_reference(env_, events_ref_);
   }
 
   // --- EventSink ---
@@ -74,54 +75,84 @@ class EnvState final : public EventSink {
   struct Chunk {
     size_t off, len;
   };
-  // Slabs: each at least kSlabSize, so that a batch of small chunks costs one allocation,
-  // and small enough that a slice a program keeps does not pin much more than it holds
-  // (node's own Buffer pool is 8 KiB; a read of node:net is up to 64 KiB).
-  static constexpr size_t kSlabSize = 64 * 1024;
+  // Received bytes go into slabs: ArrayBuffers of kSlabSize (or one read, if larger), each
+  // filled front to back across batches and handed to JS, which takes a view of each chunk.
+  // So a chunk costs a copy out of the pool and a view, and a slab is made per 256 KiB of
+  // data, not per batch or per chunk. Bytes handed to JS are never written again; a full
+  // slab is let go, to be freed by the GC once no view of it is left. A view a program keeps
+  // pins its slab, as a small Buffer pins node's 8 KiB pool.
+  static constexpr size_t kSlabSize = 256 * 1024;
   struct Slab {
+    napi_ref ref;
     uint8_t* data;
     size_t used, cap;
   };
+  static int32_t DataKind(size_t slab) { return kData | static_cast<int32_t>(slab << 8); }
+  // Whether the last event is socket id's data at the end of the slab being filled.
+  bool Extends(int32_t id) const {
+    return !events_.empty() && !slabs_.empty() &&
+           events_.back().kind == DataKind(slabs_.size() - 1) &&
+           events_.back().id == id;
+  }
   // Room for len more bytes of socket id's data, contiguous with its chunk just before if
-  // there is one (so that the two merge), in the slab being filled.
+  // there is one (so that the two merge into one chunk).
   uint8_t* Room(int32_t id, size_t len) {
-    bool merge = !events_.empty() && events_.back().kind == kData && events_.back().id == id &&
-                 events_.back().result + len < (1u << 30);
     Slab* slab = slabs_.empty() ? nullptr : &slabs_.back();
-    if (slab == nullptr || slab->cap - slab->used < len) {
-      // A new slab. A chunk being merged moves along (at most a pool buffer's worth: merging
-      // happens within one read), so that it stays one chunk.
-      size_t keep = merge && slab != nullptr ? static_cast<size_t>(events_.back().result) : 0;
-      size_t cap = keep + len > kSlabSize ? keep + len : kSlabSize;
-      auto* mem = static_cast<uint8_t*>(malloc(cap));
-      if (mem == nullptr) napi_fatal_error("overlapped", NAPI_AUTO_LENGTH, "out of memory", NAPI_AUTO_LENGTH);
-      if (keep > 0) {
-        slab->used -= keep;
-        memcpy(mem, slab->data + slab->used, keep);
-        events_.back().aux = static_cast<int32_t>(slabs_.size());
-      }
-      slabs_.push_back(Slab{mem, keep, cap});
-      slab = &slabs_.back();
+    if (slab != nullptr && slab->cap - slab->used >= len) return slab->data + slab->used;
+    // A new slab. A chunk being extended moves along (it is this batch's, not yet seen by
+    // JS, and at most one read), so that it stays one chunk.
+    size_t keep = slab != nullptr && Extends(id) ? static_cast<size_t>(events_.back().result) : 0;
+    size_t cap = keep + len > kSlabSize ? keep + len : kSlabSize;
+    Slab next{nullptr, nullptr, keep, cap};
+    napi_handle_scope scope;
+    bool ok = napi_open_handle_scope(env_, &scope) == napi_ok;
+    if (ok) {
+      napi_value ab;
+      void* data = nullptr;
+      ok = napi_create_arraybuffer(env_, cap, &data, &ab) == napi_ok &&
+           napi_create_reference(env_, ab, 1, &next.ref) == napi_ok;
+      next.data = static_cast<uint8_t*>(data);
+      napi_close_handle_scope(env_, scope);
     }
-    return slab->data + slab->used;
+    if (!ok) {
+      // The environment is going away (a worker being terminated): nobody will see this
+      // batch. Give the backend somewhere to write, and drop the batch at Flush.
+      broken_ = true;
+      if (scratch_.size() < len) scratch_.resize(len);
+      return scratch_.data();
+    }
+    if (keep > 0) {
+      slab->used -= keep;
+      memcpy(next.data, slab->data + slab->used, keep);
+      events_.back().kind = DataKind(slabs_.size());
+      events_.back().aux = 0;
+    }
+    slabs_.push_back(next);
+    return next.data + keep;
   }
   void Commit(int32_t id, size_t len) {
+    if (broken_) return;
     Slab& slab = slabs_.back();
-    slab.used += len;
-    if (!events_.empty() && events_.back().kind == kData && events_.back().id == id &&
-        events_.back().aux == static_cast<int32_t>(slabs_.size() - 1)) {
+    if (Extends(id) && events_.back().result + len < (1u << 30)) {
       events_.back().result += static_cast<int32_t>(len);  // same socket as the event before
     } else {
-      events_.push_back(RawEvent{kData, id, static_cast<int32_t>(len),
-                                 static_cast<int32_t>(slabs_.size() - 1)});
+      events_.push_back(RawEvent{DataKind(slabs_.size() - 1), id, static_cast<int32_t>(len),
+                                 static_cast<int32_t>(slab.used)});
     }
+    slab.used += len;
   }
 
   std::vector<RawEvent> events_;
+  // Slabs this batch wrote into; the last is being filled and carries over to the next.
   std::vector<Slab> slabs_;
+  // The events are copied into one Int32Array that JS reads each batch, made again only to
+  // grow: a batch costs no allocation for its events either.
+  napi_ref events_ref_ = nullptr;
+  int32_t* events_mem_ = nullptr;
+  size_t events_cap_ = 0;  // in events
+  bool broken_ = false;
+  std::vector<uint8_t> scratch_;
 };
-
-void FreeSlab(napi_env, void* data, void*) { free(data); }
 
 void EnvState::Flush() {
   if (events_.empty()) return;
@@ -131,36 +162,42 @@ void EnvState::Flush() {
   Napi::Env env(env_);
   Napi::HandleScope scope(env);
   size_t n = events_.size();
-  napi_value ab, evs, slabs, recv, cb, result;
-  void* ab_data = nullptr;
-  bool ok = napi_create_arraybuffer(env_, n * sizeof(RawEvent), &ab_data, &ab) == napi_ok &&
-            napi_create_typedarray(env_, napi_int32_array, n * 4, ab, 0, &evs) == napi_ok &&
-            napi_create_array_with_length(env_, slabs_.size(), &slabs) == napi_ok;
-  if (ok) memcpy(ab_data, events_.data(), n * sizeof(RawEvent));
-  for (size_t i = 0; i < slabs_.size(); ++i) {
-    Slab& sl = slabs_[i];
-    napi_value slab = nullptr;
-    // Shrunk to what it holds (in place, for glibc), then owned by JS until collected.
-    if (sl.used < sl.cap && sl.used > 0) {
-      void* smaller = realloc(sl.data, sl.used);
-      if (smaller != nullptr) sl.data = static_cast<uint8_t*>(smaller);
-    }
+  napi_value evs = nullptr, slabs, recv, cb, result;
+  bool ok = !broken_;
+  if (ok && n > events_cap_) {
+    size_t cap = events_cap_ * 2 > n ? events_cap_ * 2 : (n > 1024 ? n : 1024);
+    napi_value ab;
+    void* mem = nullptr;
+    if (events_ref_ != nullptr) napi_delete_reference(env_, events_ref_);
+    events_ref_ = nullptr;
+    events_cap_ = 0;
+    ok = napi_create_arraybuffer(env_, cap * sizeof(RawEvent), &mem, &ab) == napi_ok &&
+         napi_create_typedarray(env_, napi_int32_array, cap * 4, ab, 0, &evs) == napi_ok &&
+         napi_create_reference(env_, evs, 1, &events_ref_) == napi_ok;
     if (ok) {
-      napi_status st =
-          napi_create_external_arraybuffer(env_, sl.data, sl.used, FreeSlab, nullptr, &slab);
-      if (st == napi_ok) {
-        sl.data = nullptr;  // JS owns it now
-      } else if (st == napi_no_external_buffers_allowed) {
-        // A runtime that forbids external memory (V8's sandbox, as in Electron): one copy.
-        void* copy = nullptr;
-        ok = napi_create_arraybuffer(env_, sl.used, &copy, &slab) == napi_ok;
-        if (ok && sl.used > 0) memcpy(copy, sl.data, sl.used);
-      } else {
-        ok = false;
-      }
-      ok = ok && napi_set_element(env_, slabs, static_cast<uint32_t>(i), slab) == napi_ok;
+      events_mem_ = static_cast<int32_t*>(mem);
+      events_cap_ = cap;
     }
-    free(sl.data);
+  } else if (ok) {
+    ok = napi_get_reference_value(env_, events_ref_, &evs) == napi_ok;
+  }
+  if (ok) memcpy(events_mem_, events_.data(), n * sizeof(RawEvent));
+  ok = ok && napi_create_array_with_length(env_, slabs_.size(), &slabs) == napi_ok;
+  for (size_t i = 0; ok && i < slabs_.size(); ++i) {
+    napi_value ab;
+    ok = napi_get_reference_value(env_, slabs_[i].ref, &ab) == napi_ok &&
+         napi_set_element(env_, slabs, static_cast<uint32_t>(i), ab) == napi_ok;
+  }
+  // Slabs filled in this batch are let go (JS holds them now, through the argument); the
+  // last one goes on being filled unless it is nearly full.
+  size_t keep = !slabs_.empty() && slabs_.back().cap - slabs_.back().used >= 4096 ? 1 : 0;
+  for (size_t i = 0; i + keep < slabs_.size(); ++i) napi_delete_reference(env_, slabs_[i].ref);
+  if (keep) {
+    Slab last = slabs_.back();
+    slabs_.clear();
+    slabs_.push_back(last);
+  } else {
+    slabs_.clear();
   }
   for (const RawEvent& ev : events_) {
     if (ev.kind != kWrite) continue;
@@ -171,13 +208,14 @@ void EnvState::Flush() {
     }
   }
   events_.clear();
-  slabs_.clear();
+  broken_ = false;
   if (!ok || napi_get_global(env_, &recv) != napi_ok ||
       napi_get_reference_value(env_, callback_ref_, &cb) != napi_ok || cb == nullptr)
     return;
 
-  napi_value argv[2] = {evs, slabs};
-  napi_status st = napi_make_callback(env_, async_context_, recv, cb, 2, argv, &result);
+  napi_value argv[3] = {evs, nullptr, slabs};
+  if (napi_create_uint32(env_, static_cast<uint32_t>(n), &argv[1]) != napi_ok) return;
+  napi_status st = napi_make_callback(env_, async_context_, recv, cb, 3, argv, &result);
   if (st == napi_pending_exception) {
     // We are on a bare loop callback: route the throw to process 'uncaughtException'.
     napi_value exc;
