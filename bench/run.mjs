@@ -47,6 +47,7 @@ const SERVERS = [
   { name: 'node:net', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'node:net', 'data'] },
   { name: 'overlapped', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'overlapped', 'data'], ours: true },
   { name: 'overlapped pipe()', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'overlapped', 'pipe'], ours: true },
+  { name: 'overlapped onread', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'overlapped', 'onread'], ours: true },
 ];
 
 // ---- the C programs -------------------------------------------------------------------------

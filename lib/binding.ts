@@ -73,7 +73,8 @@ export const enum EventKind {
 
 /** What owns a native handle id and receives its events. */
 export interface HandleOwner {
-  _onEvent(kind: EventKind, result: number, data: Buffer | undefined): void;
+  /** Data: `slab` views the slab holding the bytes, `offset` is where they start. */
+  _onEvent(kind: EventKind, result: number, slab?: Buffer, offset?: number): void;
 }
 
 function findPackageRoot(start: string): string {
@@ -128,31 +129,38 @@ function rethrow(err: unknown): never {
 // once the batch is through.
 //
 // Received bytes come in slabs (native/addon.cc): a data event's kind holds its slab's index
-// above the low 8 bits, and aux its offset there. Each chunk is a view. A slab may be seen in
-// several batches, so each new one is marked untransferable once, as node marks its Buffer
-// pool: transferring it to a worker would take memory the addon is still filling.
+// above the low 8 bits, and aux its offset there. The owner gets a view of the whole slab and
+// the offset, and makes its chunk (a view) or copies the bytes out (onread). A slab may be
+// seen in several batches, so each new one is viewed and marked untransferable once, as node
+// marks its Buffer pool: transferring it to a worker would take memory still being filled.
 let lastSlab: ArrayBuffer | undefined;
+let lastView: Buffer | undefined;
+const views: Buffer[] = [];
 function onBatch(events: Int32Array, count: number, slabs: ArrayBuffer[]): void {
-  for (const slab of slabs) {
-    if (slab === lastSlab) continue;
-    markAsUntransferable(slab);
-    lastSlab = slab;
+  views.length = slabs.length;
+  for (let i = 0; i < slabs.length; i++) {
+    if (slabs[i] !== lastSlab) {
+      markAsUntransferable(slabs[i]);
+      lastSlab = slabs[i];
+      lastView = Buffer.from(slabs[i]);
+    }
+    views[i] = lastView as Buffer;
   }
   const end = count * 4;
   for (let i = 0; i < end; i += 4) {
     const kind = events[i] & 0xff;
     const id = events[i + 1];
-    const result = events[i + 2];
-    const data = kind === EventKind.Data ? Buffer.from(slabs[events[i] >> 8], events[i + 3], result) : undefined;
     const owner = handles.get(id);
     if (owner === undefined) continue;
     if (kind === EventKind.Close) handles.delete(id);
     try {
-      owner._onEvent(kind, result, data);
+      if (kind === EventKind.Data) owner._onEvent(kind, events[i + 2], views[events[i] >> 8], events[i + 3]);
+      else owner._onEvent(kind, events[i + 2]);
     } catch (err) {
       process.nextTick(rethrow, err);
     }
   }
+  views.length = 0; // the slabs are not kept alive from here
 }
 
 function defaultBackend(): string {

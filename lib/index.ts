@@ -7,10 +7,10 @@ import { backendName, ensureStarted, native, type NativeStats } from './binding'
 import { budgetStats, type BudgetStats } from './budget';
 import { configure, type OverlappedConfig } from './config';
 import { Server, type ListenOptions, type ServerOpts } from './server';
-import { Socket, type SocketConstructorOpts, type TcpSocketConnectOpts } from './socket';
+import { Socket, type OnReadOpts, type SocketConstructorOpts, type TcpSocketConnectOpts } from './socket';
 
 export { Server, Socket };
-export type { ListenOptions, ServerOpts, SocketConstructorOpts, TcpSocketConnectOpts };
+export type { ListenOptions, OnReadOpts, ServerOpts, SocketConstructorOpts, TcpSocketConnectOpts };
 export type { SocketBufferLimitError, SystemError } from './errors';
 export { configure };
 export type { OverlappedConfig };
@@ -59,6 +59,7 @@ export function connect(...args: unknown[]): Socket {
     signal: socketOpts.signal,
     writeLimit: socketOpts.writeLimit,
     pauseOnWriteBackpressure: socketOpts.pauseOnWriteBackpressure,
+    onread: socketOpts.onread,
   });
   return (socket.connect as (...a: unknown[]) => Socket)(...args);
 }

@@ -16,7 +16,7 @@ import {
   errnoName,
   uvExceptionWithHostPort,
 } from './errors';
-import { kAcceptedHandle, Socket, validatePort, type SocketConstructorOpts } from './socket';
+import { kAcceptedHandle, Socket, validatePort, type OnReadOpts, type SocketConstructorOpts } from './socket';
 
 /** Options for createServer(), as node:net's. */
 export interface ServerOpts {
@@ -36,6 +36,14 @@ export interface ServerOpts {
   writeLimit?: number;
   /** Pause an accepted socket's reads while its writes are backed up. Default true. */
   pauseOnWriteBackpressure?: boolean;
+  /**
+   * An overlapped extension (node:net takes onread on client sockets only): accepted sockets
+   * read into this buffer and call this callback instead of emitting 'data', as
+   * SocketConstructorOpts.onread. One buffer may serve every connection: callbacks run one
+   * at a time, and a buffer handed to write() must not be refilled while the write waits
+   * (see docs/api.md, "onread").
+   */
+  onread?: OnReadOpts;
 }
 
 /** Options for server.listen(options), as node:net's. */
@@ -241,6 +249,7 @@ export class Server extends EventEmitter implements HandleOwner {
       writeLimit: this._opts.writeLimit,
       pauseOnWriteBackpressure: this._opts.pauseOnWriteBackpressure,
       pauseOnCreate: !!this._opts.pauseOnConnect,
+      onread: this._opts.onread,
       [kAcceptedHandle]: id,
     } as SocketConstructorOpts & { [kAcceptedHandle]: number };
     const socket = new Socket(opts);

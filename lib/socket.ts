@@ -58,6 +58,19 @@ export interface SocketConstructorOpts {
    * requests. Default true; false gives node:net's behaviour (reads go on regardless).
    */
   pauseOnWriteBackpressure?: boolean;
+  /**
+   * As node:net's: received bytes are copied into `buffer` (a Uint8Array, or a function that
+   * returns the one to use next) and handed to `callback(nread, buffer)` instead of being
+   * emitted as 'data'; a callback that returns false pauses the socket until resume().
+   * No allocation per read. A malformed value is ignored, as node:net ignores it.
+   */
+  onread?: OnReadOpts;
+}
+
+export interface OnReadOpts {
+  buffer: Uint8Array | (() => Uint8Array);
+  /** Called with the socket as `this`, as node:net calls it. */
+  callback(this: Socket, bytesWritten: number, buffer: Uint8Array): boolean | void;
 }
 
 /** Options for `socket.connect()` and `net.connect()`, as node:net's TCP options. */
@@ -124,6 +137,12 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   private _hadError = false;
   private _closeCb: (() => void) | undefined = undefined;
   private _host: string | undefined = undefined;
+  // onread: the buffer bytes are copied into, the generator of the next one, the callback
+  private _onreadBuf: Uint8Array | undefined = undefined;
+  private _onreadGen: (() => Uint8Array) | undefined = undefined;
+  private _onreadCb: OnReadOpts['callback'] | undefined = undefined;
+  // onread: bytes received but not yet handed over, because a callback paused the socket
+  private _onreadLeft: { slab: Buffer; offset: number; length: number } | undefined = undefined;
 
   constructor(options: SocketConstructorOpts = {}) {
     if (options === null || typeof options !== 'object')
@@ -142,6 +161,17 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._writeLimit = options.writeLimit === undefined ? config.socketWriteLimit : checkWriteLimit(options.writeLimit);
     this._pauseOnWriteBackpressure = options.pauseOnWriteBackpressure ?? true;
     if (options.noDelay) this._noDelay = true;
+    const onread = options.onread;
+    // As node:net: used only when well formed, otherwise silently ignored.
+    if (
+      onread !== null && typeof onread === 'object' &&
+      (onread.buffer instanceof Uint8Array || typeof onread.buffer === 'function') &&
+      typeof onread.callback === 'function'
+    ) {
+      if (typeof onread.buffer === 'function') this._onreadGen = onread.buffer;
+      else this._onreadBuf = onread.buffer;
+      this._onreadCb = onread.callback;
+    }
     if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
     const accepted = (options as { [kAcceptedHandle]?: number })[kAcceptedHandle];
     if (accepted !== undefined) {
@@ -164,14 +194,17 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   /** @internal */
-  _onEvent(kind: EventKind, result: number, data: Buffer | undefined): void {
+  _onEvent(kind: EventKind, result: number, slab?: Buffer, offset?: number): void {
     switch (kind) {
       case EventKind.Data:
         this.bytesRead += result;
         this._touch();
         this._dispatching = true;
         try {
-          if (!this.push(data)) {
+          const more = this._onreadCb
+            ? this._readInto(slab as Buffer, offset as number, result)
+            : this.push(Buffer.from((slab as Buffer).buffer, offset, result));
+          if (!more) {
             this._readWanted = false;
             this._updateReading();
           }
@@ -216,6 +249,64 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   override _read(): void {
     this._readWanted = true;
     this._updateReading();
+  }
+
+  // With onread, nothing is pushed, so the stream never asks again: as node:net does,
+  // pause() and resume() start and stop the reads themselves.
+  override pause(): this {
+    if (this._onreadCb) {
+      this._readWanted = false;
+      this._updateReading();
+    }
+    return super.pause();
+  }
+
+  override resume(): this {
+    if (this._onreadCb && !this._readWanted) {
+      this._readWanted = true;
+      const left = this._onreadLeft;
+      if (left !== undefined) {
+        // What a paused callback left goes first, and may pause the socket again.
+        this._onreadLeft = undefined;
+        this._dispatching = true;
+        try {
+          if (!this._readInto(left.slab, left.offset, left.length)) this._readWanted = false;
+        } finally {
+          this._dispatching = false;
+        }
+      }
+      this._updateReading();
+    }
+    return super.resume();
+  }
+
+  // onread: copies the bytes into the program's buffer, as many times as they need, calling
+  // back after each fill as node:net does after each read. Returns false when a callback
+  // asked to pause; what is left waits, in the slab, for resume().
+  private _readInto(slab: Buffer, offset: number, length: number): boolean {
+    if (this._onreadBuf === undefined && this._onreadGen) this._onreadBuf = this._onreadGen();
+    while (length > 0 && !this.destroyed) {
+      const buf = this._onreadBuf as Uint8Array;
+      const n = Math.min(length, buf.byteLength);
+      if (n === 0) {
+        this.destroy(new RangeError('overlapped: the onread buffer is empty'));
+        return false;
+      }
+      slab.copy(buf, 0, offset, offset + n);
+      offset += n;
+      length -= n;
+      // Called on the socket, as node:net calls it: `this` tells a shared callback which one.
+      const go = (this._onreadCb as OnReadOpts['callback']).call(this, n, buf) !== false;
+      if (this._onreadGen) {
+        const next = this._onreadGen();
+        if (next instanceof Uint8Array) this._onreadBuf = next;
+      }
+      if (!go) {
+        if (length > 0) this._onreadLeft = { slab, offset, length };
+        return false;
+      }
+    }
+    return true;
   }
 
   // Native reads run while the stream wants data and nothing holds them back: the socket's own
