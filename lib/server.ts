@@ -67,6 +67,14 @@ export interface ListenOptions {
 // (no reads are armed; only kClose can come, when the server closes it).
 const parked: HandleOwner = { _onEvent() {} };
 
+// One listener for every accepted socket, rather than a closure per connection (memory per
+// idle connection counts).
+// (Not through socket.server: a program may hand the socket on, and node's http server, for
+// one, sets socket.server to itself.)
+function onConnectionClose(this: Socket): void {
+  (this._acceptedBy as Server)._connectionClosed();
+}
+
 function nativeListen(family: 4 | 6, address: string, port: number, backlog: number, ipv6Only: boolean, reusePort: boolean): number {
   return native.listen(family, address, port, backlog, ipv6Only, reusePort, config.acceptsPosted);
 }
@@ -254,15 +262,20 @@ export class Server extends EventEmitter implements HandleOwner {
     } as SocketConstructorOpts & { [kAcceptedHandle]: number };
     const socket = new Socket(opts);
     socket.server = this;
+    socket._acceptedBy = this;
     this._connections++;
-    socket.once('close', () => {
-      this._connections--;
-      this._slotFreed();
-      if (this._closing) this._emitCloseIfDrained();
-    });
+    socket.on('close', onConnectionClose); // 'close' comes once
+
     if (this._atMax()) this._pauseAccepting();
     if (this._opts.pauseOnConnect) socket.pause();
     this.emit('connection', socket);
+  }
+
+  /** @internal an accepted connection has closed */
+  _connectionClosed(): void {
+    this._connections--;
+    this._slotFreed();
+    if (this._closing) this._emitCloseIfDrained();
   }
 
   private _pauseAccepting(): void {

@@ -67,6 +67,18 @@ export interface SocketConstructorOpts {
   onread?: OnReadOpts;
 }
 
+interface OnRead {
+  buf: Uint8Array | undefined; // the buffer bytes are copied into
+  gen: (() => Uint8Array) | undefined; // gives the next one
+  cb: OnReadOpts['callback'];
+  left: { slab: Buffer; offset: number; length: number } | undefined; // held by a pause
+}
+
+// A listener shared by every socket rather than a closure per socket (memory per connection).
+function onDrain(this: Socket): void {
+  this._onDrain();
+}
+
 export interface OnReadOpts {
   buffer: Uint8Array | (() => Uint8Array);
   /** Called with the socket as `this`, as node:net calls it. */
@@ -113,6 +125,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   /** The timeout set by setTimeout(), in ms, or undefined. */
   timeout: number | undefined = undefined;
 
+  /** @internal the overlapped Server that accepted this socket */
+  _acceptedBy: unknown = undefined;
   /** @internal native handle id, 0 when none */
   _ovId = 0;
   private _reading = false; // native reads are on
@@ -137,12 +151,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   private _hadError = false;
   private _closeCb: (() => void) | undefined = undefined;
   private _host: string | undefined = undefined;
-  // onread: the buffer bytes are copied into, the generator of the next one, the callback
-  private _onreadBuf: Uint8Array | undefined = undefined;
-  private _onreadGen: (() => Uint8Array) | undefined = undefined;
-  private _onreadCb: OnReadOpts['callback'] | undefined = undefined;
-  // onread: bytes received but not yet handed over, because a callback paused the socket
-  private _onreadLeft: { slab: Buffer; offset: number; length: number } | undefined = undefined;
+  // onread's state, when the option is given (one field, so that sockets without it stay
+  // small: memory per idle connection counts)
+  private _onread: OnRead | undefined = undefined;
 
   constructor(options: SocketConstructorOpts = {}) {
     if (options === null || typeof options !== 'object')
@@ -168,9 +179,13 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       (onread.buffer instanceof Uint8Array || typeof onread.buffer === 'function') &&
       typeof onread.callback === 'function'
     ) {
-      if (typeof onread.buffer === 'function') this._onreadGen = onread.buffer;
-      else this._onreadBuf = onread.buffer;
-      this._onreadCb = onread.callback;
+      const fn = typeof onread.buffer === 'function';
+      this._onread = {
+        buf: fn ? undefined : (onread.buffer as Uint8Array),
+        gen: fn ? (onread.buffer as () => Uint8Array) : undefined,
+        cb: onread.callback,
+        left: undefined,
+      };
     }
     if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
     const accepted = (options as { [kAcceptedHandle]?: number })[kAcceptedHandle];
@@ -201,8 +216,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
         this._touch();
         this._dispatching = true;
         try {
-          const more = this._onreadCb
-            ? this._readInto(slab as Buffer, offset as number, result)
+          const more = this._onread
+            ? this._readInto(this._onread, slab as Buffer, offset as number, result)
             : this.push(Buffer.from((slab as Buffer).buffer, offset, result));
           if (!more) {
             this._readWanted = false;
@@ -254,7 +269,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   // With onread, nothing is pushed, so the stream never asks again: as node:net does,
   // pause() and resume() start and stop the reads themselves.
   override pause(): this {
-    if (this._onreadCb) {
+    if (this._onread) {
       this._readWanted = false;
       this._updateReading();
     }
@@ -262,15 +277,16 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   override resume(): this {
-    if (this._onreadCb && !this._readWanted) {
+    const onread = this._onread;
+    if (onread && !this._readWanted) {
       this._readWanted = true;
-      const left = this._onreadLeft;
+      const left = onread.left;
       if (left !== undefined) {
         // What a paused callback left goes first, and may pause the socket again.
-        this._onreadLeft = undefined;
+        onread.left = undefined;
         this._dispatching = true;
         try {
-          if (!this._readInto(left.slab, left.offset, left.length)) this._readWanted = false;
+          if (!this._readInto(onread, left.slab, left.offset, left.length)) this._readWanted = false;
         } finally {
           this._dispatching = false;
         }
@@ -283,10 +299,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   // onread: copies the bytes into the program's buffer, as many times as they need, calling
   // back after each fill as node:net does after each read. Returns false when a callback
   // asked to pause; what is left waits, in the slab, for resume().
-  private _readInto(slab: Buffer, offset: number, length: number): boolean {
-    if (this._onreadBuf === undefined && this._onreadGen) this._onreadBuf = this._onreadGen();
+  private _readInto(onread: OnRead, slab: Buffer, offset: number, length: number): boolean {
+    if (onread.buf === undefined && onread.gen) onread.buf = onread.gen();
     while (length > 0 && !this.destroyed) {
-      const buf = this._onreadBuf as Uint8Array;
+      const buf = onread.buf as Uint8Array;
       const n = Math.min(length, buf.byteLength);
       if (n === 0) {
         this.destroy(new RangeError('overlapped: the onread buffer is empty'));
@@ -296,13 +312,13 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       offset += n;
       length -= n;
       // Called on the socket, as node:net calls it: `this` tells a shared callback which one.
-      const go = (this._onreadCb as OnReadOpts['callback']).call(this, n, buf) !== false;
-      if (this._onreadGen) {
-        const next = this._onreadGen();
-        if (next instanceof Uint8Array) this._onreadBuf = next;
+      const go = onread.cb.call(this, n, buf) !== false;
+      if (onread.gen) {
+        const next = onread.gen();
+        if (next instanceof Uint8Array) onread.buf = next;
       }
       if (!go) {
-        if (length > 0) this._onreadLeft = { slab, offset, length };
+        if (length > 0) onread.left = { slab, offset, length };
         return false;
       }
     }
@@ -334,10 +350,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._updateReading();
   }
 
-  private _onDrain = (): void => {
+  /** @internal 'drain' after a pause for write back-pressure (see onDrain below) */
+  _onDrain(): void {
     this._pausedForWrite = false;
     this._updateReading();
-  };
+  }
 
   // ---- writing ------------------------------------------------------------------------------
 
@@ -390,7 +407,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (this._pauseOnWriteBackpressure && this._dispatching && this.writableNeedDrain && !this._pausedForWrite) {
       this._pausedForWrite = true;
       this._updateReading();
-      this.once('drain', this._onDrain);
+      this.once('drain', onDrain);
     }
   }
 
