@@ -50,12 +50,7 @@ describe.each(impls)('%s: large reads', (name, net) => {
     const largest = Math.max(...serverChunks.map((c) => c.length));
     const st = overlapped.stats();
     const poolBuffer = st.poolBytes / st.poolBuffers;
-    if (name === 'overlapped' && st.maxReadBytes === poolBuffer) {
-      // IOCP reads one pool buffer at a time (docs/api.md, stats().maxReadBytes).
-      expect(largest).toBe(poolBuffer);
-    } else {
-      expect(largest).toBeGreaterThan(poolBuffer);
-      expect(largest).toBeLessThanOrEqual(name === 'overlapped' ? st.maxReadBytes : 64 * 1024);
-    }
+    expect(largest).toBeGreaterThan(poolBuffer);
+    expect(largest).toBeLessThanOrEqual(name === 'overlapped' ? st.maxReadBytes : 64 * 1024);
   });
 });

@@ -9,9 +9,11 @@
 //    the listener never stops accepting for good (libuv's Windows path stops listening).
 //  * Connect: bind, then ConnectEx, then SO_UPDATE_CONNECT_CONTEXT.
 //  * Receive: a zero-byte WSARecv is the idle state, so an idle socket locks no buffer. When
-//    it completes, the bytes are read with a non-blocking WSARecv into a pool buffer, copied
-//    out, and the buffer is free again at once. Metered mode reads one buffer per completion
-//    (JS sees each before more is read); 'multishot' mode reads up to 32, like libuv.
+//    it completes, the bytes are read with a non-blocking WSARecv straight into the batch
+//    handed to JS (no pool buffer, one copy). Metered mode reads once per completion, up to
+//    64 KiB (JS sees it before more is read); 'multishot' mode reads up to 32 times, like
+//    libuv. The pool's figures stay at zero here.
+//  * Send: a WSASend that completes at once, in full, finishes the write with no event.
 //  * Send: one WSASend in flight per socket, gathering the queued chunks into a WSABUF array;
 //    the bytes it locks are counted in bytes_in_flight.
 //  * Close: CancelIoEx + closesocket() abort the socket's pending operations; the Conn, which
@@ -121,6 +123,10 @@ class IocpBackend final : public Backend {
 
   int Init();
   const char* Name() const override { return "iocp"; }
+  // The most one read takes: kMaxRead, or a pool buffer if configured larger.
+  uint32_t ReadSize() const {
+    return kMaxRead > pool_.buffer_size() ? kMaxRead : pool_.buffer_size();
+  }
   int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
   int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
   int AcceptPause(int32_t id, bool pause) override;
@@ -591,25 +597,24 @@ void IocpBackend::OnZeroRead(Conn* c, int err) {
     return;
   }
   if (!c->want_read) return;  // ReadStart() posts again
-  // The socket is readable: read what is there into pool buffers, a bounded number per
-  // completion so one flooding peer cannot hold the loop (libuv: 32).
+  // The socket is readable: read what is there, a bounded number of reads per completion so
+  // one flooding peer cannot hold the loop (libuv: 32). A synchronous recv copies from the
+  // socket straight into the batch JS gets, so nothing is locked and no pool buffer is held:
+  // one copy per byte. A read takes up to kMaxRead, as node:net's 64 KiB reads, so large
+  // messages arrive whole (see the io_uring backend's ReadAhead); one pool buffer's worth
+  // while a send is pending, since that socket's replies are backing up (budgets).
   unsigned max_reads = cfg_.recv_multishot ? 32 : 1;
   for (unsigned i = 0; i < max_reads; ++i) {
-    uint32_t bid;
-    if (!pool_.Acquire(&bid)) break;  // cannot happen: buffers are released at once
-    WSABUF b{pool_.buffer_size(), reinterpret_cast<CHAR*>(pool_.Data(bid))};
+    uint32_t len = c->send_pending ? pool_.buffer_size() : ReadSize();
+    WSABUF b{len, reinterpret_cast<CHAR*>(sink_->DataRoom(c->id, len))};
     DWORD n = 0, flags = 0;
     int r = WSARecv(c->s, &b, 1, &n, &flags, nullptr, nullptr);
     int e = r == 0 ? 0 : WSAGetLastError();
     OV_TRACE("read id=%d r=%d n=%lu e=%d", c->id, r, static_cast<unsigned long>(n), e);
     if (r == 0 && n > 0) {
-      pool_.NoteFilled();
-      sink_->EmitData(c->id, pool_.Data(bid), n);
-      pool_.NoteRecycled();
-      pool_.Release(bid);
+      sink_->CommitData(c->id, n);
       continue;
     }
-    pool_.Release(bid);
     if (r == 0) {  // n == 0: orderly shutdown by the peer
       c->eof = true;
       sink_->Emit(kEof, c->id, 0);
@@ -798,7 +803,7 @@ void IocpBackend::GetStats(Stats* out) const {
   out->bytes_in_flight = bytes_in_flight_;
   out->bytes_in_flight_peak = bytes_in_flight_peak_;
   out->completions_inline = completions_inline_;
-  out->max_read_bytes = pool_.buffer_size();  // one WSARecv into one pool buffer per read
+  out->max_read_bytes = ReadSize();
 }
 
 // ---- the loop --------------------------------------------------------------------------------
