@@ -875,15 +875,14 @@ void UringBackend::Drain() {
     CommitBuffers();
     RearmReaders();
     ServeStarving();
-    ring_.Submit();
+    // The re-arms are not submitted here: OnPrepare submits everything once per loop turn,
+    // just before the loop polls, so one io_uring_enter covers every socket this turn
+    // served (measured: fewer, fuller batches than a submit per round).
   }
   // Sockets still waiting for buffers: serve the next ones in line now. A re-armed socket
   // with nothing to read takes no buffer but does take its turn, so without this pass the
   // line could stall with buffers free and no completion left to drive it.
-  if (!starving_.empty()) {
-    ServeStarving();
-    ring_.Submit();
-  }
+  if (!starving_.empty()) ServeStarving();
   // Work left after the bound, or sockets still in line: come back on the next loop turn, so
   // one flooding peer cannot keep the loop from timers and other I/O. Completions left in
   // the CQ keep the ring fd readable by themselves; the idle handle covers the rest (an
