@@ -1,8 +1,10 @@
 // The Linux io_uring backend. One ring per Node environment; its completions wake Node's own
 // loop through the ring's fd itself, watched by a uv_poll: it polls readable while the CQ
 // holds completions, so a wake costs no extra syscall (an eventfd would need a read(2) to
-// reset it, every wake), and completions reaped inline signal nothing. Submissions are flushed once per loop turn from a uv_prepare (and after each
-// batch handed to JS), so many writes cost one io_uring_enter.
+// reset it, every wake), and completions reaped inline signal nothing. Submissions are flushed
+// once per loop turn, from a uv_prepare just before the loop polls (and, for what JS decided
+// about a batch, before that batch's buffers go back): one io_uring_enter covers them all.
+// Writes try a non-blocking sendmsg first and use the ring only for what the kernel left.
 //
 // Operations: multishot accept (5.19), connect, multishot recv into one shared provided-buffer
 // ring (pbuf ring 5.19, multishot recv 6.0), sendmsg gathering a socket's queued writes,
