@@ -10,6 +10,14 @@
 #include <cstddef>
 #include <cstdint>
 
+// Newer than the 6.1 headers of the build machines (values from Linux 6.12's uapi).
+#ifndef IORING_CQE_F_BUF_MORE
+#define IORING_CQE_F_BUF_MORE (1U << 4)
+#endif
+#ifndef IOU_PBUF_RING_INC
+#define IOU_PBUF_RING_INC 2
+#endif
+
 namespace ov {
 namespace uring {
 

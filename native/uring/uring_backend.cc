@@ -54,6 +54,14 @@ struct BufDesc {
 };
 static_assert(sizeof(BufDesc) == 16, "io_uring_buf layout");
 
+// io_uring_buf_reg's flags (6.12) are the 16 bits after bgid, which the 6.1 headers of the
+// build machines call `pad`: set them by position, whatever the header names them.
+void SetBufRegFlags(io_uring_buf_reg* reg, uint16_t flags) {
+  static_assert(sizeof(io_uring_buf_reg) == 40, "io_uring_buf_reg layout");
+  memcpy(reinterpret_cast<uint8_t*>(reg) + offsetof(io_uring_buf_reg, bgid) + sizeof(uint16_t),
+         &flags, sizeof flags);
+}
+
 constexpr uint16_t kBufGroup = 1;
 constexpr unsigned kSqEntries = 2048;
 constexpr unsigned kCqEntries = 16384;
@@ -128,6 +136,10 @@ class UringBackend final : public Backend {
 
   int Init();
   const char* Name() const override { return "io_uring"; }
+  // The most one read hands to JS: kMaxRead, or a pool buffer if configured larger.
+  uint32_t ReadSize() const {
+    return kMaxRead > pool_.buffer_size() ? kMaxRead : pool_.buffer_size();
+  }
   int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
   int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
   int AcceptPause(int32_t id, bool pause) override;
@@ -169,6 +181,7 @@ class UringBackend final : public Backend {
   void OnRecv(Conn* c, int32_t res, uint32_t flags, bool more);
   void OnSend(Conn* c, int32_t res);
   ssize_t ReadAhead(Conn* c, size_t len);
+  void ReleaseBuffer(uint16_t bid, int32_t res, uint32_t flags);
   void RecycleBuffer(uint16_t bid);  // a filled buffer goes back to the kernel
   void PublishBuffer(uint16_t bid);
   void CommitBuffers();
@@ -203,6 +216,8 @@ class UringBackend final : public Backend {
   uint16_t br_tail_ = 0;  // local tail, published by CommitBuffers
   uint16_t br_published_ = 0;
   bool br_registered_ = false;
+  bool inc_ = false;               // IOU_PBUF_RING_INC: buffers consumed incrementally
+  std::vector<uint32_t> buf_off_;  // inc_: bytes of each buffer already filled
   uint32_t unpublished_filled_ = 0;
 
   HandleTable<Conn> conns_;
@@ -256,7 +271,24 @@ int UringBackend::Init() {
   reg.ring_addr = reinterpret_cast<uint64_t>(br_);
   reg.ring_entries = count;
   reg.bgid = kBufGroup;
-  r = ring_.Register(IORING_REGISTER_PBUF_RING, &reg, 1);
+  // Incremental consumption (IOU_PBUF_RING_INC, 6.12): a buffer takes the bytes of several
+  // receives, one after another, instead of one receive each. Small messages from many
+  // sockets then share buffers: with 1000 busy sockets on 256 buffers, one buffer per
+  // receive ran the ring dry over and over (a million -ENOBUFS in 4 s, each a re-arm).
+  // Metered mode only: it relies on seeing a buffer's completions in the order the kernel
+  // filled it, which single-shot receives give.
+  if (!cfg_.recv_multishot) {
+    SetBufRegFlags(&reg, IOU_PBUF_RING_INC);
+    r = ring_.Register(IORING_REGISTER_PBUF_RING, &reg, 1);
+    if (r == 0) {
+      inc_ = true;
+      buf_off_.assign(count, 0);
+    }
+  }
+  if (!inc_) {
+    SetBufRegFlags(&reg, 0);  // an older kernel: one buffer per receive
+    r = ring_.Register(IORING_REGISTER_PBUF_RING, &reg, 1);
+  }
   if (r < 0) return r;
   br_registered_ = true;
   for (uint32_t i = 0; i < count; ++i) PublishBuffer(static_cast<uint16_t>(i));
@@ -279,6 +311,19 @@ int UringBackend::Init() {
 }
 
 // ---- buffers ---------------------------------------------------------------------------------
+
+// A receive's bytes have been copied out of buffer bid. The buffer goes back to the kernel
+// unless, with incremental consumption, the kernel keeps filling it (F_BUF_MORE): then the
+// next receive into it starts where this one ended.
+void UringBackend::ReleaseBuffer(uint16_t bid, int32_t res, uint32_t flags) {
+  if (inc_ && (flags & IORING_CQE_F_BUF_MORE)) {
+    if (res > 0) buf_off_[bid] += static_cast<uint32_t>(res);
+    return;
+  }
+  if (inc_) buf_off_[bid] = 0;
+  pool_.NoteFilled();
+  RecycleBuffer(bid);
+}
 
 void UringBackend::RecycleBuffer(uint16_t bid) {
   PublishBuffer(bid);
@@ -534,20 +579,21 @@ void UringBackend::OnRecv(Conn* c, int32_t res, uint32_t flags, bool more) {
   if (!more) c->recv_armed = false;
   if (flags & IORING_CQE_F_BUFFER) {
     uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
-    pool_.NoteFilled();
+    uint32_t off = inc_ ? buf_off_[bid] : 0;  // where this receive's bytes start
     // A closing socket's late bytes have nobody to go to: JS destroyed it.
     size_t ahead = 0;
     if (res > 0 && !c->closing) {
-      // A full buffer says more is probably waiting: read the rest of one read's worth now,
-      // straight into the batch, so that a large message reaches JS as one chunk, as a 64 KiB
-      // read of node:net delivers it (see ReadAhead). Not while a write is in flight: that
-      // socket's replies are backing up, and its reads are about to stop (budgets).
-      if (static_cast<uint32_t>(res) == pool_.buffer_size() && !more && c->want_read &&
-          !c->write_active && kMaxRead > pool_.buffer_size())
-        ahead = kMaxRead - pool_.buffer_size();
-      sink_->EmitData(c->id, pool_.Data(bid), static_cast<size_t>(res), ahead);
+      // A receive that used up its buffer says more is probably waiting: read the rest of
+      // one read's worth now, straight into the batch, so that a large message reaches JS as
+      // one chunk, as a 64 KiB read of node:net delivers it (see ReadAhead). Not while a
+      // write is in flight: that socket's replies are backing up, and its reads are about to
+      // stop (budgets).
+      if (static_cast<uint32_t>(res) == pool_.buffer_size() - off && !more && c->want_read &&
+          !c->write_active && ReadSize() > static_cast<uint32_t>(res))
+        ahead = ReadSize() - static_cast<uint32_t>(res);
+      sink_->EmitData(c->id, pool_.Data(bid) + off, static_cast<size_t>(res), ahead);
     }
-    RecycleBuffer(bid);
+    ReleaseBuffer(bid, res, flags);
     if (ahead > 0 && ReadAhead(c, ahead) == 0) res = 0;  // the peer's FIN came with it
   }
   if (res > 0) {
@@ -817,7 +863,7 @@ void UringBackend::GetStats(Stats* out) const {
   out->bytes_in_flight = bytes_in_flight_;
   out->bytes_in_flight_peak = bytes_in_flight_peak_;
   out->completions_dropped = ring_.fd() >= 0 ? ring_.CqDropped() : 0;
-  out->max_read_bytes = kMaxRead > pool_.buffer_size() ? kMaxRead : pool_.buffer_size();
+  out->max_read_bytes = ReadSize();
 }
 
 // ---- the loop --------------------------------------------------------------------------------
@@ -829,10 +875,9 @@ void UringBackend::OnCqe(const io_uring_cqe& cqe) {
   Conn* c = conns_.Get(id);
   if (c == nullptr) {
     // Cannot happen while pending counts are right; if it does, keep the pool whole.
-    if (cqe.flags & IORING_CQE_F_BUFFER) {
-      pool_.NoteFilled();
-      RecycleBuffer(static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT));
-    }
+    if (cqe.flags & IORING_CQE_F_BUFFER)
+      ReleaseBuffer(static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT), cqe.res,
+                    cqe.flags);
     return;
   }
   if (!more) --c->pending;
