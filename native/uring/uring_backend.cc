@@ -17,6 +17,7 @@
 // ends a multishot recv with -ENOBUFS; that socket waits in a FIFO and is re-armed once the
 // pass has returned buffers. It is never surfaced as an error and no byte is lost.
 #include <linux/io_uring.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -83,6 +84,8 @@ struct Conn {
   bool want_read = false;
   bool recv_armed = false;
   bool recv_cancel_sent = false;
+  bool armed_poll = false;  // the armed receive is a readiness poll (bulk; see ArmRecv)
+  bool bulk = false;        // the last read filled a pool buffer
   bool eof = false;
   bool connecting = false;
   bool waiting_buffer = false;  // queued in starving_
@@ -531,13 +534,23 @@ int32_t UringBackend::Connect(const SockAddr& addr, const SockAddr* local) {
 bool UringBackend::ArmRecv(Conn* c) {
   io_uring_sqe* sqe = NewSqe(c, kOpRecv);
   if (sqe == nullptr) return false;
+  c->recv_armed = true;
+  c->recv_cancel_sent = false;
+  c->armed_poll = c->bulk && !cfg_.recv_multishot && !c->write_active;
+  if (c->armed_poll) {
+    // A socket whose last read filled a pool buffer is moving bulk data: wait for it to be
+    // readable and read one whole read's worth straight into the batch (ReadAhead), rather
+    // than a pool buffer and then the rest: one recv and no copy out of the pool.
+    sqe->opcode = IORING_OP_POLL_ADD;
+    sqe->fd = c->fd;
+    sqe->poll32_events = POLLIN | POLLRDHUP;
+    return true;
+  }
   sqe->opcode = IORING_OP_RECV;
   sqe->fd = c->fd;
   sqe->flags = IOSQE_BUFFER_SELECT;
   sqe->buf_group = kBufGroup;
   if (cfg_.recv_multishot) sqe->ioprio = IORING_RECV_MULTISHOT;
-  c->recv_armed = true;
-  c->recv_cancel_sent = false;
   return true;
 }
 
@@ -577,6 +590,27 @@ int UringBackend::ReadStop(int32_t id) {
 
 void UringBackend::OnRecv(Conn* c, int32_t res, uint32_t flags, bool more) {
   if (!more) c->recv_armed = false;
+  if (c->armed_poll) {
+    c->armed_poll = false;
+    if (res == -ECANCELED) {
+      MaybeArmRecv(c);  // ReadStop() cancelled it; ReadStart() may have come since
+      return;
+    }
+    // Readable (or the poll failed: a receive will then report why).
+    ssize_t n = -1;
+    if (res > 0 && c->want_read && !c->closing) n = ReadAhead(c, ReadSize());
+    c->bulk = n >= static_cast<ssize_t>(pool_.buffer_size());
+    if (n == 0) {
+      c->eof = true;
+      if (!c->closing) sink_->Emit(kEof, c->id, 0);
+      return;
+    }
+    if (!c->rearm_queued) {
+      c->rearm_queued = true;
+      rearm_.push_back(c->id);
+    }
+    return;
+  }
   if (flags & IORING_CQE_F_BUFFER) {
     uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
     uint32_t off = inc_ ? buf_off_[bid] : 0;  // where this receive's bytes start
@@ -594,6 +628,7 @@ void UringBackend::OnRecv(Conn* c, int32_t res, uint32_t flags, bool more) {
       sink_->EmitData(c->id, pool_.Data(bid) + off, static_cast<size_t>(res), ahead);
     }
     ReleaseBuffer(bid, res, flags);
+    c->bulk = ahead > 0;
     if (ahead > 0 && ReadAhead(c, ahead) == 0) res = 0;  // the peer's FIN came with it
   }
   if (res > 0) {
