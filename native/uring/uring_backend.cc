@@ -6,8 +6,10 @@
 // about a batch, before that batch's buffers go back): one io_uring_enter covers them all.
 // Writes try a non-blocking sendmsg first and use the ring only for what the kernel left.
 //
-// Operations: multishot accept (5.19), connect, multishot recv into one shared provided-buffer
-// ring (pbuf ring 5.19, multishot recv 6.0), sendmsg gathering a socket's queued writes,
+// Operations: multishot accept (5.19), connect, recv into one shared provided-buffer ring
+// (pbuf ring 5.19; one receive at a time in metered mode, multishot recv 6.0 in the other;
+// buffers filled incrementally where the kernel can, 6.12), a readiness poll and a direct
+// recv for sockets moving bulk data, sendmsg for what a write's non-blocking try left,
 // cancel by fd (5.19) on close. Kernel 6.0 is therefore the floor; older kernels, or io_uring
 // blocked by seccomp or kernel.io_uring_disabled, make CreateUringBackend fail so that the
 // addon can fall back.
