@@ -38,6 +38,8 @@ export interface NativeBinding {
   setNoDelay(id: number, on: boolean): number;
   setKeepAlive(id: number, on: boolean, delaySecs: number): number;
   setRef(id: number, ref: boolean): number;
+  /** Whether reads may take more than one pool buffer (off under write-budget pressure). */
+  largeReads(on: boolean): void;
   address(id: number, peer: boolean): [4 | 6, string, number] | number;
   stats(): NativeStats;
 }
@@ -195,6 +197,11 @@ function choose(): string {
 export const backendName: string = choose();
 
 let started = false;
+
+/** Whether this environment's backend has started. */
+export function isStarted(): boolean {
+  return started;
+}
 
 /** Starts this environment's backend if it has not started yet. */
 export function ensureStarted(): void {

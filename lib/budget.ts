@@ -17,6 +17,7 @@
 // Pausing reads is what bounds a server that answers what it reads: it cannot be made to
 // queue more replies than it is allowed to. A program that writes on its own (timers,
 // broadcasts) regardless of write()'s return value meets the per-socket hard limit instead.
+import { isStarted, native } from './binding';
 import { config } from './config';
 
 /** What a socket exposes to the budget. */
@@ -40,12 +41,24 @@ function lowWater(): number {
   return config.writeBudget * 0.75;
 }
 
+// Reads take up to 64 KiB (stats().maxReadBytes) so that bulk data arrives whole, but what
+// reaches JS before a pause lands is what the budget can overshoot by. So once the total is
+// past half the budget, reads go back to one pool buffer each, until it is under a quarter.
+let largeReads = true;
+function pressure(): void {
+  const want = largeReads ? total <= config.writeBudget / 2 : total < config.writeBudget / 4;
+  if (want === largeReads || !isStarted()) return; // (bytes queued before any connect)
+  largeReads = want;
+  native.largeReads(want);
+}
+
 /** A socket's queue is now `queued` bytes. */
 export function report(s: Budgeted, queued: number): void {
   const delta = queued - s._queued;
   if (delta === 0) return;
   s._queued = queued;
   total += delta;
+  pressure();
   if (queued > 0) withQueue.add(s);
   else withQueue.delete(s);
   if (delta > 0) {
@@ -115,6 +128,8 @@ export interface BudgetStats {
   budgetPauses: number;
   /** Sockets destroyed with ERR_SOCKET_BUFFER_LIMIT. */
   socketsDestroyedForLimit: number;
+  /** Whether reads may take up to maxReadBytes now (false while the total is past half the budget). */
+  largeReads: boolean;
 }
 
 export function budgetStats(): BudgetStats {
@@ -130,5 +145,6 @@ export function budgetStats(): BudgetStats {
     socketsPausedForBudget: paused.size,
     budgetPauses: sheds,
     socketsDestroyedForLimit: destroyedForLimit,
+    largeReads,
   };
 }

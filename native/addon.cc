@@ -484,6 +484,14 @@ Napi::Value SetKeepAlive(const Napi::CallbackInfo& info) {
                                             info[2].As<Napi::Number>().Uint32Value()));
 }
 
+// largeReads(on): reads may take up to 64 KiB (off while the write budget is under pressure)
+Napi::Value LargeReads(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "b")) return info.Env().Null();
+  s->backend_->SetLargeReads(info[0].As<Napi::Boolean>());
+  return info.Env().Undefined();
+}
+
 Napi::Value SetRef(const Napi::CallbackInfo& info) {
   EnvState* s = State(info);
   if (s == nullptr || !CheckArgs(info, "nb")) return info.Env().Null();
@@ -541,6 +549,7 @@ Napi::Object ModuleInit(Napi::Env env, Napi::Object exports) {
   exports.Set("setNoDelay", Napi::Function::New(env, SetNoDelay, "setNoDelay"));
   exports.Set("setKeepAlive", Napi::Function::New(env, SetKeepAlive, "setKeepAlive"));
   exports.Set("setRef", Napi::Function::New(env, SetRef, "setRef"));
+  exports.Set("largeReads", Napi::Function::New(env, LargeReads, "largeReads"));
   exports.Set("address", Napi::Function::New(env, Address, "address"));
   exports.Set("stats", Napi::Function::New(env, GetStats, "stats"));
   return exports;

@@ -26,6 +26,7 @@ describe('overlapped: global write budget', () => {
     expect(st.writeBudget).toBe(BUDGET);
     expect(st.budgetPauses).toBeGreaterThan(0); // the budget really was what held
     expect(st.socketsPausedForBudget).toBeGreaterThan(0);
+    expect(st.largeReads).toBe(false); // past half the budget: one pool buffer per read
     // Over by at most what reaches JS before a pause lands: per socket being read, the buffer
     // in the batch being handled and one whose receive completes before the cancel does
     // (metered receives), plus the 1/64 of the budget shedding lets the total grow between
@@ -42,5 +43,6 @@ describe('overlapped: global write budget', () => {
     await closeServer(server as never);
     expect(overlapped.stats().queuedBytes).toBe(0);
     expect(overlapped.stats().socketsPausedForBudget).toBe(0);
+    expect(overlapped.stats().largeReads).toBe(true); // the pressure is over
   });
 });

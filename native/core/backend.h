@@ -135,6 +135,10 @@ class Backend {
   virtual int GetAddress(int32_t id, bool peer, SockAddr* out) = 0;
   // A referenced handle keeps the event loop alive (node's ref()/unref()).
   virtual int SetRef(int32_t id, bool ref) = 0;
+  // Whether reads may take more than one pool buffer (up to kMaxRead). JS turns it off while
+  // the write budget is under pressure, so that the budget's overshoot stays one pool buffer
+  // per read however large reads are otherwise (lib/budget.ts).
+  virtual void SetLargeReads(bool on) = 0;
   virtual void GetStats(Stats* out) const = 0;
 
   // Starts teardown at environment exit: cancels everything, closes every fd, releases the

@@ -139,6 +139,7 @@ class IocpBackend final : public Backend {
   int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
   int GetAddress(int32_t id, bool peer, SockAddr* out) override;
   int SetRef(int32_t id, bool ref) override;
+  void SetLargeReads(bool on) override { large_reads_ = on; }
   void GetStats(Stats* out) const override;
   void Teardown(void (*done)(void*), void* arg) override;
 
@@ -196,6 +197,7 @@ class IocpBackend final : public Backend {
   LPFN_ACCEPTEX accept_ex_ = nullptr;
   LPFN_CONNECTEX connect_ex_ = nullptr;
 
+  bool large_reads_ = true;  // SetLargeReads()
   BufferPool pool_;
   HandleTable<Conn> conns_;
   std::vector<int32_t> deferred_;       // reads to retry, closes to finish, errors to report
@@ -605,7 +607,7 @@ void IocpBackend::OnZeroRead(Conn* c, int err) {
   // while a send is pending, since that socket's replies are backing up (budgets).
   unsigned max_reads = cfg_.recv_multishot ? 32 : 1;
   for (unsigned i = 0; i < max_reads; ++i) {
-    uint32_t len = c->send_pending ? pool_.buffer_size() : ReadSize();
+    uint32_t len = c->send_pending || !large_reads_ ? pool_.buffer_size() : ReadSize();
     WSABUF b{len, reinterpret_cast<CHAR*>(sink_->DataRoom(c->id, len))};
     DWORD n = 0, flags = 0;
     int r = WSARecv(c->s, &b, 1, &n, &flags, nullptr, nullptr);

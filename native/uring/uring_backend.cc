@@ -158,6 +158,7 @@ class UringBackend final : public Backend {
   int GetAddress(int32_t id, bool peer, SockAddr* out) override;
   int SetRef(int32_t id, bool ref) override;
   void GetStats(Stats* out) const override;
+  void SetLargeReads(bool on) override { large_reads_ = on; }
   void Teardown(void (*done)(void*), void* arg) override;
 
  private:
@@ -210,6 +211,7 @@ class UringBackend final : public Backend {
   uv_timer_t accept_timer_{};
   bool handles_started_ = false;
   bool idle_active_ = false;
+  bool large_reads_ = true;  // SetLargeReads()
   bool torn_down_ = false;
   int handles_open_ = 0;
   void (*teardown_done_)(void*) = nullptr;
@@ -538,7 +540,7 @@ bool UringBackend::ArmRecv(Conn* c) {
   if (sqe == nullptr) return false;
   c->recv_armed = true;
   c->recv_cancel_sent = false;
-  c->armed_poll = c->bulk && !cfg_.recv_multishot && !c->write_active;
+  c->armed_poll = c->bulk && large_reads_ && !cfg_.recv_multishot && !c->write_active;
   if (c->armed_poll) {
     // A socket whose last read filled a pool buffer is moving bulk data: wait for it to be
     // readable and read one whole read's worth straight into the batch (ReadAhead), rather
@@ -625,7 +627,7 @@ void UringBackend::OnRecv(Conn* c, int32_t res, uint32_t flags, bool more) {
       // write is in flight: that socket's replies are backing up, and its reads are about to
       // stop (budgets).
       if (static_cast<uint32_t>(res) == pool_.buffer_size() - off && !more && c->want_read &&
-          !c->write_active && ReadSize() > static_cast<uint32_t>(res))
+          !c->write_active && large_reads_ && ReadSize() > static_cast<uint32_t>(res))
         ahead = ReadSize() - static_cast<uint32_t>(res);
       sink_->EmitData(c->id, pool_.Data(bid) + off, static_cast<size_t>(res), ahead);
     }

@@ -28,6 +28,7 @@ export const cases: HostCase[] = [
         const rounds = good.rounds() - before;
 
         assert.equal(st.writeBudget, BUDGET);
+        assert.equal(st.largeReads, false, 'past half the budget, reads take one pool buffer');
         assert.ok(st.budgetPauses > 0, 'the budget really was what held');
         assert.ok(st.socketsPausedForBudget > 0, 'backlogged sockets are paused');
         // The same slack as on Linux: per socket being read, the buffer in the batch being
