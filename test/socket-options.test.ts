@@ -8,9 +8,15 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { closeServer, impls, listen } from './helpers/impls';
 
-function keepaliveTimer(localPort: number): string {
-  const out = execFileSync('ss', ['-tno', 'state', 'established', `sport = :${localPort}`]).toString();
-  return /timer:\((\w+),/.exec(out)?.[1] ?? 'none';
+// The connection's own line, found by both ports: a local port alone is not unique, since
+// the kernel reuses an ephemeral port for connections to other destinations, and a test
+// running beside this one (a flood client with a zero window, say) can hold the same one.
+function ssLine(localPort: number, remotePort: number): string {
+  return execFileSync('ss', ['-tno', 'state', 'established', `( sport = :${localPort} and dport = :${remotePort} )`]).toString();
+}
+
+function keepaliveTimer(localPort: number, remotePort: number): string {
+  return /timer:\((\w+),/.exec(ssLine(localPort, remotePort))?.[1] ?? 'none';
 }
 
 describe.each(impls)('%s: socket options', (_name, net) => {
@@ -19,15 +25,15 @@ describe.each(impls)('%s: socket options', (_name, net) => {
     const port = await listen(server);
     const c = net.connect(port, '127.0.0.1');
     await once(c, 'connect');
-    expect(keepaliveTimer(c.localPort!)).toBe('none');
+    expect(keepaliveTimer(c.localPort!, port)).toBe('none');
     c.setKeepAlive(true, 30_000);
-    expect(keepaliveTimer(c.localPort!)).toBe('keepalive');
-    const out = execFileSync('ss', ['-tno', 'state', 'established', `sport = :${c.localPort}`]).toString();
+    expect(keepaliveTimer(c.localPort!, port)).toBe('keepalive');
+    const out = ssLine(c.localPort!, port);
     const secs = Number(/timer:\(keepalive,(\d+)sec/.exec(out)?.[1]);
     expect(secs).toBeGreaterThan(20);
     expect(secs).toBeLessThanOrEqual(30);
     c.setKeepAlive(false);
-    expect(keepaliveTimer(c.localPort!)).toBe('none');
+    expect(keepaliveTimer(c.localPort!, port)).toBe('none');
     expect(c.setNoDelay(true)).toBe(c);
     c.destroy();
     await closeServer(server);
