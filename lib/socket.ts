@@ -72,6 +72,7 @@ interface OnRead {
   gen: (() => Uint8Array) | undefined; // gives the next one
   cb: OnReadOpts['callback'];
   left: { slab: Buffer; offset: number; length: number } | undefined; // held by a pause
+  eof: boolean; // the peer's FIN came behind `left`: it waits for those bytes
 }
 
 // A listener shared by every socket rather than a closure per socket (memory per connection).
@@ -185,6 +186,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
         gen: fn ? (onread.buffer as () => Uint8Array) : undefined,
         cb: onread.callback,
         left: undefined,
+        eof: false,
       };
     }
     if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
@@ -230,8 +232,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       case EventKind.Eof:
         this._reading = false;
         this._eof = true;
-        this.push(null);
-        this.read(0); // as node: 'end' now if nothing is buffered, even with no consumer
+        // Bytes a paused onread callback has not taken yet come first, as on node:net,
+        // which reads no further (and so sees no FIN) until resume().
+        if (this._onread?.left !== undefined) this._onread.eof = true;
+        else this._end();
         break;
       case EventKind.ReadError:
         this._reading = false;
@@ -266,6 +270,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._updateReading();
   }
 
+  private _end(): void {
+    this.push(null);
+    this.read(0); // as node: 'end' now if nothing is buffered, even with no consumer
+  }
+
   // With onread, nothing is pushed, so the stream never asks again: as node:net does,
   // pause() and resume() start and stop the reads themselves.
   override pause(): this {
@@ -289,6 +298,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
           if (!this._readInto(onread, left.slab, left.offset, left.length)) this._readWanted = false;
         } finally {
           this._dispatching = false;
+        }
+        if (onread.left === undefined && onread.eof) {
+          onread.eof = false;
+          this._end();
         }
       }
       this._updateReading();

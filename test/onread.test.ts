@@ -85,6 +85,42 @@ describe.each(impls)('%s: onread', (_name, net) => {
     await closeServer(server);
   });
 
+  it("holds 'end' until a paused callback has taken every byte", async () => {
+    // 16 KiB and the FIN: on overlapped, one pool buffer's receive comes back full and the
+    // read behind it finds the FIN, so data and end of stream arrive together.
+    const payload = pattern(16 * 1024, 16);
+    const { server, port } = await sender(net, payload);
+    const got: Buffer[] = [];
+    let client!: Socket;
+    let paused = false;
+    client = net.connect({
+      port,
+      host: '127.0.0.1',
+      onread: {
+        buffer: Buffer.alloc(1000),
+        callback: (n: number, buf: Uint8Array) => {
+          got.push(Buffer.from(buf.subarray(0, n)));
+          if (got.length === 1) {
+            paused = true;
+            setTimeout(() => {
+              paused = false;
+              client.resume();
+            }, 100);
+            return false;
+          }
+          return true;
+        },
+      },
+    } as never);
+    let endedWhilePaused = false;
+    client.on('end', () => (endedWhilePaused = paused));
+    await once(client, 'end');
+    expect(endedWhilePaused).toBe(false);
+    expect(Buffer.concat(got).equals(payload)).toBe(true);
+    client.destroy();
+    await closeServer(server);
+  });
+
   it('takes each next buffer from a function', async () => {
     const payload = pattern(TOTAL, 13);
     const { server, port } = await sender(net, payload);
