@@ -82,6 +82,10 @@ struct Config {
 // backends that can, what follows it read at once (a socket's queue may thus pass its high
 // water mark by this much before its reads stop). Bulk data arrives in chunks this large.
 constexpr uint32_t kMaxRead = 64 * 1024;
+// The most one read takes with pool buffers of buffer_size: kMaxRead, or a buffer if larger.
+inline uint32_t MaxRead(uint32_t buffer_size) {
+  return kMaxRead > buffer_size ? kMaxRead : buffer_size;
+}
 
 struct Stats {
   uint64_t pool_bytes = 0;            // recv_buffer_size * recv_buffer_count

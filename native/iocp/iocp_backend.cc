@@ -123,10 +123,7 @@ class IocpBackend final : public Backend {
 
   int Init();
   const char* Name() const override { return "iocp"; }
-  // The most one read takes: kMaxRead, or a pool buffer if configured larger.
-  uint32_t ReadSize() const {
-    return kMaxRead > pool_.buffer_size() ? kMaxRead : pool_.buffer_size();
-  }
+  uint32_t ReadSize() const { return MaxRead(pool_.buffer_size()); }
   int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
   int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
   int AcceptPause(int32_t id, bool pause) override;

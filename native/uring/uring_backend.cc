@@ -141,10 +141,7 @@ class UringBackend final : public Backend {
 
   int Init();
   const char* Name() const override { return "io_uring"; }
-  // The most one read hands to JS: kMaxRead, or a pool buffer if configured larger.
-  uint32_t ReadSize() const {
-    return kMaxRead > pool_.buffer_size() ? kMaxRead : pool_.buffer_size();
-  }
+  uint32_t ReadSize() const { return MaxRead(pool_.buffer_size()); }
   int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
   int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
   int AcceptPause(int32_t id, bool pause) override;
@@ -594,27 +591,16 @@ int UringBackend::ReadStop(int32_t id) {
 
 void UringBackend::OnRecv(Conn* c, int32_t res, uint32_t flags, bool more) {
   if (!more) c->recv_armed = false;
-  if (c->armed_poll) {
-    c->armed_poll = false;
-    if (res == -ECANCELED) {
-      MaybeArmRecv(c);  // ReadStop() cancelled it; ReadStart() may have come since
-      return;
-    }
-    // Readable (or the poll failed: a receive will then report why).
+  if (c->armed_poll && res != -ECANCELED) {
+    // Readable (or the poll failed: the receive armed next reports why). The direct read
+    // stands in for the receive: from here on, end of stream (0) and re-arming (> 0) are
+    // handled as a receive's. A cancelled poll is handled as a cancelled receive.
     ssize_t n = -1;
     if (res > 0 && c->want_read && !c->closing) n = ReadAhead(c, ReadSize());
     c->bulk = n >= static_cast<ssize_t>(pool_.buffer_size());
-    if (n == 0) {
-      c->eof = true;
-      if (!c->closing) sink_->Emit(kEof, c->id, 0);
-      return;
-    }
-    if (!c->rearm_queued) {
-      c->rearm_queued = true;
-      rearm_.push_back(c->id);
-    }
-    return;
+    res = n == 0 ? 0 : 1;
   }
+  c->armed_poll = false;
   if (flags & IORING_CQE_F_BUFFER) {
     uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
     uint32_t off = inc_ ? buf_off_[bid] : 0;  // where this receive's bytes start
