@@ -130,31 +130,42 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   _acceptedBy: unknown = undefined;
   /** @internal native handle id, 0 when none */
   _ovId = 0;
-  private _reading = false; // native reads are on
-  private _readWanted = false; // the stream wants data (_read() called, no push() refused since)
-  private _eof = false;
-  private _pausedForWrite = false;
-  private _dispatching = false; // inside this socket's own 'data' dispatch
-  /** @internal */
-  _pausedForBudget = false;
   /** @internal bytes queued for sending, as last reported to the budget */
   _queued = 0;
   private _writeLimit: number;
-  private _pauseOnWriteBackpressure: boolean;
   private _writeCb: WriteCallback | undefined = undefined;
-  private _pendingWrite: { chunks: Buffer[]; cb: WriteCallback } | undefined = undefined;
   private _bytesDispatched = 0;
-  private _noDelay = false;
-  private _keepAlive: [boolean, number] | undefined = undefined;
-  private _refed = true;
-  private _timer: NodeJS.Timeout | undefined = undefined;
-  private _peer: [4 | 6, string, number] | undefined = undefined;
-  private _hadError = false;
-  private _closeCb: (() => void) | undefined = undefined;
-  private _host: string | undefined = undefined;
   // onread's state, when the option is given (one field, so that sockets without it stay
   // small: memory per idle connection counts)
   private _onread: OnRead | undefined = undefined;
+  // The booleans below are bits of this one number, and the state most sockets never use
+  // lives in `_rare`, made on first use; both behind accessors on the prototype (see
+  // defineFlags and defineRare after the class). A field costs every socket 8 bytes, and
+  // memory per idle connection is one of the figures this library is judged on.
+  /** @internal */
+  _flags = Flag.refed | Flag.pauseOnWriteBackpressure;
+  /** @internal */
+  _rare: Rare | undefined = undefined;
+  declare private _reading: boolean; // native reads are on
+  declare private _readWanted: boolean; // the stream wants data (_read() called, no push() refused since)
+  declare private _eof: boolean;
+  declare private _pausedForWrite: boolean;
+  declare private _dispatching: boolean; // inside this socket's own 'data' dispatch
+  /** @internal */
+  declare _pausedForBudget: boolean;
+  declare private _pauseOnWriteBackpressure: boolean;
+  declare private _noDelay: boolean;
+  declare private _refed: boolean;
+  declare private _hadError: boolean;
+  declare private _resetOnClose: boolean;
+  declare private _boundLocally: boolean;
+  declare private _keepAlive: [boolean, number] | undefined;
+  declare private _pendingWrite: { chunks: Buffer[]; cb: WriteCallback } | undefined;
+  declare private _timer: NodeJS.Timeout | undefined;
+  declare private _peer: [4 | 6, string, number] | undefined;
+  declare private _closeCb: (() => void) | undefined;
+  declare private _host: string | undefined;
+  declare private _connectPort: number | undefined;
 
   constructor(options: SocketConstructorOpts = {}) {
     if (options === null || typeof options !== 'object')
@@ -171,7 +182,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       signal: options.signal,
     });
     this._writeLimit = options.writeLimit === undefined ? config.socketWriteLimit : checkWriteLimit(options.writeLimit);
-    this._pauseOnWriteBackpressure = options.pauseOnWriteBackpressure ?? true;
+    if (options.pauseOnWriteBackpressure === false) this._pauseOnWriteBackpressure = false;
     if (options.noDelay) this._noDelay = true;
     const onread = options.onread;
     // As node:net: used only when well formed, otherwise silently ignored.
@@ -528,8 +539,6 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     return this;
   }
 
-  private _resetOnClose = false;
-
   private _reset(): void {
     this._resetOnClose = true;
     this.destroy();
@@ -573,8 +582,6 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._peer = undefined;
     this._connectPort = port;
   }
-  private _connectPort = 0;
-  private _boundLocally = false;
 
   private _connectError(result: number, address: string, port: number): Error {
     const err = exceptionWithHostPort(result, 'connect', address, port);
@@ -594,7 +601,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   private _afterConnect(result: number): void {
     if (!this.connecting) return;
     if (result < 0) {
-      this.destroy(this._connectError(result, this._host ?? '', this._connectPort));
+      this.destroy(this._connectError(result, this._host ?? '', this._connectPort ?? 0));
       return;
     }
     this.connecting = false;
@@ -727,6 +734,71 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   get bufferSize(): number {
     return this.writableLength;
   }
+}
+
+// The bits of Socket#_flags, one per boolean accessor below.
+const enum Flag {
+  reading = 1 << 0,
+  readWanted = 1 << 1,
+  eof = 1 << 2,
+  pausedForWrite = 1 << 3,
+  dispatching = 1 << 4,
+  pausedForBudget = 1 << 5,
+  pauseOnWriteBackpressure = 1 << 6,
+  noDelay = 1 << 7,
+  refed = 1 << 8,
+  hadError = 1 << 9,
+  resetOnClose = 1 << 10,
+  boundLocally = 1 << 11,
+}
+
+const flagNames: [string, Flag][] = [
+  ['_reading', Flag.reading],
+  ['_readWanted', Flag.readWanted],
+  ['_eof', Flag.eof],
+  ['_pausedForWrite', Flag.pausedForWrite],
+  ['_dispatching', Flag.dispatching],
+  ['_pausedForBudget', Flag.pausedForBudget],
+  ['_pauseOnWriteBackpressure', Flag.pauseOnWriteBackpressure],
+  ['_noDelay', Flag.noDelay],
+  ['_refed', Flag.refed],
+  ['_hadError', Flag.hadError],
+  ['_resetOnClose', Flag.resetOnClose],
+  ['_boundLocally', Flag.boundLocally],
+];
+for (const [name, bit] of flagNames) {
+  Object.defineProperty(Socket.prototype, name, {
+    get(this: { _flags: number }) {
+      return (this._flags & bit) !== 0;
+    },
+    set(this: { _flags: number }, on: boolean) {
+      this._flags = on ? this._flags | bit : this._flags & ~bit;
+    },
+  });
+}
+
+// What a socket needs only if it connects, sets a timer or keep-alive, writes before it is
+// connected, or closes while a close is pending: undefined until set.
+class Rare {
+  _keepAlive: [boolean, number] | undefined = undefined;
+  _pendingWrite: { chunks: Buffer[]; cb: WriteCallback } | undefined = undefined;
+  _timer: NodeJS.Timeout | undefined = undefined;
+  _peer: [4 | 6, string, number] | undefined = undefined;
+  _closeCb: (() => void) | undefined = undefined;
+  _host: string | undefined = undefined;
+  _connectPort: number | undefined = undefined;
+}
+
+for (const name of Object.keys(new Rare()) as (keyof Rare)[]) {
+  Object.defineProperty(Socket.prototype, name, {
+    get(this: { _rare: Rare | undefined }) {
+      return this._rare?.[name];
+    },
+    set(this: { _rare: Rare | undefined }, value: never) {
+      if (this._rare !== undefined) this._rare[name] = value;
+      else if (value !== undefined) (this._rare = new Rare())[name] = value;
+    },
+  });
 }
 
 // ---- argument handling, as node:net's normalizeArgs -------------------------------------------
