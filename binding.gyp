@@ -6,6 +6,8 @@
       "target_name": "overlapped",
       "sources": [
         "native/addon.cc",
+        "native/core/accept_retry.cc",
+        "native/core/backend_base.cc",
         "native/core/buffer_pool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -1,7 +1,7 @@
 // How a listener whose accept failed tries again, the same on every backend: after 1 ms when
 // the failure belonged to the one connection being taken, otherwise after a back-off of 20 ms
 // doubling to 1 s (one step per failed round, reset by a successful accept). Listeners waiting
-// to retry share one timer, due at the earliest of their own times.
+// to retry share one timer, due at the earliest of their own times (BackendBase holds it).
 #ifndef OVERLAPPED_CORE_ACCEPT_RETRY_H_
 #define OVERLAPPED_CORE_ACCEPT_RETRY_H_
 
@@ -11,6 +11,11 @@
 #include "handle_table.h"
 
 namespace ov {
+
+// Whether a failed accept (a negative error of the one error space, core/errors.h) belonged to
+// the one connection being taken, so that the listener tries again at once; every other
+// failure backs off. Defined in accept_retry.cc for both error spaces.
+bool AcceptFailureIsPerConnection(int err);
 
 struct AcceptRetry {
   bool waiting = false;    // queued for the retry timer

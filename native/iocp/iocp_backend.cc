@@ -39,10 +39,7 @@
 #include <mutex>
 #include <vector>
 
-#include "../core/accept_retry.h"
-#include "../core/backend.h"
-#include "../core/buffer_pool.h"
-#include "../core/handle_table.h"
+#include "../core/backend_base.h"
 #include "../core/trace.h"
 #include "../net/sockaddr.h"
 #include "error.h"
@@ -69,28 +66,17 @@ struct Op {
   char addrbuf[2 * kAddrLen];
 };
 
-struct Conn {
+// pending (ConnBase) counts overlapped operations not yet completed, inline ones included.
+struct Conn : ConnBase {
   SOCKET s = INVALID_SOCKET;
-  int32_t id = 0;
   int family = 4;
-  bool listener = false;
-  bool refed = true;
-  bool closing = false;
-  bool want_read = false;
-  bool eof = false;
-  bool connecting = false;
   bool skip = false;  // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is set: complete successes inline
-  int pending = 0;    // overlapped operations not yet completed (inline ones included)
   Op read_op;
   Op send_op;
   Op connect_op;
   std::vector<WSABUF> bufs;
-  size_t send_bytes = 0;
-  bool send_pending = false;
   // listener
   std::vector<Op*> accepts;
-  bool accept_paused = false;
-  AcceptRetry retry;
   ~Conn() {
     // An accept socket still here was never handed over (teardown): it may even hold a
     // connection the kernel completed.
@@ -106,24 +92,14 @@ int LastError() { return TranslateError(WSAGetLastError()); }
 using net::FromSockaddr;
 using net::ToSockaddr;
 
-// An accept that failed because of the one connection it was taking (the peer reset or
-// abandoned it) is re-posted at once. Every other failure backs off: WSAENOBUFS and
-// WSAEMFILE (handles or non-paged pool running out), and any error that would only recur,
-// so that a listener never spins.
-bool AcceptFailureIsPerConnection(int uv_err) {
-  return uv_err == UV_ECONNRESET || uv_err == UV_ECONNABORTED || uv_err == UV_ETIMEDOUT ||
-         uv_err == UV_ENETUNREACH || uv_err == UV_EHOSTUNREACH;
-}
-
-class IocpBackend final : public Backend {
+class IocpBackend final : public BackendBase {
  public:
   IocpBackend(uv_loop_t* loop, EventSink* sink, const Config& cfg)
-      : loop_(loop), sink_(sink), cfg_(cfg) {}
+      : BackendBase(loop, sink, cfg) {}
   ~IocpBackend() override;
 
   int Init();
   const char* Name() const override { return "iocp"; }
-  uint32_t ReadSize() const { return MaxRead(pool_.buffer_size()); }
   int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
   int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
   int AcceptPause(int32_t id, bool pause) override;
@@ -135,55 +111,39 @@ class IocpBackend final : public Backend {
   int SetNoDelay(int32_t id, bool on) override;
   int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
   int GetAddress(int32_t id, bool peer, SockAddr* out) override;
-  int SetRef(int32_t id, bool ref) override;
-  void SetLargeReads(bool on) override { large_reads_ = on; }
   void GetStats(Stats* out) const override;
   void Teardown(void (*done)(void*), void* arg) override;
 
  private:
-  Conn* Find(int32_t id) const {
-    Conn* c = conns_.Get(id);
-    return (c != nullptr && !c->closing) ? c : nullptr;
-  }
+  Conn* Find(int32_t id) const { return static_cast<Conn*>(FindOpen(id)); }
+  Conn* Get(int32_t id) const { return static_cast<Conn*>(conns_.Get(id)); }
+  void Free(ConnBase* c) override { delete static_cast<Conn*>(c); }
+  void RetryAccept(ConnBase* l) override { PostAccepts(static_cast<Conn*>(l)); }
+  void AcceptRetriesDone() override { sink_->Flush(); }
   SOCKET NewSocket(int family, int* err);
   int Associate(SOCKET s, int family, bool* skip);
   void CompleteInline(Op* op, DWORD bytes);
   Conn* Adopt(SOCKET s, int family, bool listener, int* err);
-  void Ref(Conn* c, bool on);
   bool LoadExtensions(SOCKET s, int* err);
 
   int PostAccept(Conn* l, Op* op);
   void PostAccepts(Conn* l);
-  void QueueAcceptRetry(Conn* l, bool backoff);
-  void ArmRetryTimer();
   void OnAccept(Op* op, int err);
   void OnConnect(Conn* c, int err);
   void PostZeroRead(Conn* c);
   void OnZeroRead(Conn* c, int err);
   void OnSend(Conn* c, int err, DWORD bytes);
-  void Finalize(Conn* c);
   void Process();  // on the loop thread: the batch the poller handed over
 
   static DWORD WINAPI PollThread(void* arg);
   static void OnAsync(uv_async_t* h);
-  static void OnTimer(uv_timer_t* h);
   static void OnIdle(uv_idle_t* h);
-  static void OnHandleClosed(uv_handle_t* h);
 
-  uv_loop_t* loop_;
-  EventSink* sink_;
-  Config cfg_;
   HANDLE port_ = nullptr;
   HANDLE thread_ = nullptr;
   uv_async_t async_{};
-  uv_timer_t timer_{};
   uv_idle_t idle_{};  // runs while inline_ holds completions, so the loop does not block
-  bool handles_started_ = false;
   bool wsa_started_ = false;
-  bool torn_down_ = false;
-  int handles_open_ = 0;
-  void (*teardown_done_)(void*) = nullptr;
-  void* teardown_arg_ = nullptr;
 
   std::mutex mu_;
   std::vector<OVERLAPPED_ENTRY> queue_;  // filled by the poller, taken by Process()
@@ -194,11 +154,7 @@ class IocpBackend final : public Backend {
   LPFN_ACCEPTEX accept_ex_ = nullptr;
   LPFN_CONNECTEX connect_ex_ = nullptr;
 
-  bool large_reads_ = true;  // SetLargeReads()
-  BufferPool pool_;
-  HandleTable<Conn> conns_;
   std::vector<int32_t> deferred_;       // reads to retry, closes to finish, errors to report
-  std::vector<int32_t> accept_retry_;
   // Failures found inside a call from JS, reported from the loop like any completion.
   struct Deferred {
     EventKind kind;
@@ -206,20 +162,13 @@ class IocpBackend final : public Backend {
     int err;
   };
   std::vector<Deferred> deferred_events_;
-  unsigned refs_ = 0;
 
-  uint32_t sockets_open_ = 0;
-  uint32_t listeners_open_ = 0;
-  uint64_t accept_errors_ = 0;
-  uint64_t accepts_paused_ = 0;
-  uint64_t bytes_in_flight_ = 0;
-  uint64_t bytes_in_flight_peak_ = 0;
   uint64_t completions_inline_ = 0;
 };
 
 IocpBackend::~IocpBackend() {
   if (port_ != nullptr) CloseHandle(port_);
-  conns_.ForEach([](Conn* c) { delete c; });
+  FreeAll();
   if (wsa_started_) WSACleanup();
 }
 
@@ -255,13 +204,13 @@ int IocpBackend::Init() {
   thread_ = CreateThread(nullptr, 0, PollThread, this, 0, nullptr);
   if (thread_ == nullptr) return TranslateError(GetLastError());
   uv_async_init(loop_, &async_, OnAsync);
-  uv_timer_init(loop_, &timer_);
   uv_idle_init(loop_, &idle_);
-  async_.data = timer_.data = idle_.data = this;
-  handles_started_ = true;
+  async_.data = idle_.data = this;
+  StartLoopHandles();
+  // Only open, referenced sockets keep the loop alive: they hold the async's reference.
   uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
-  uv_unref(reinterpret_cast<uv_handle_t*>(&timer_));
   uv_unref(reinterpret_cast<uv_handle_t*>(&idle_));
+  SetRefAnchor(reinterpret_cast<uv_handle_t*>(&async_));
   return 0;
 }
 
@@ -312,45 +261,20 @@ Conn* IocpBackend::Adopt(SOCKET s, int family, bool listener, int* err) {
   Conn* c = new Conn;
   c->s = s;
   c->family = family;
-  c->listener = listener;
   c->skip = skip;
-  int32_t id = conns_.Insert(c);
-  if (id == 0) {
+  if (!Register(c, listener)) {
     delete c;
     closesocket(s);
     *err = UV_ENFILE;
     return nullptr;
   }
-  c->id = id;
   c->read_op.kind = kOpRead;
   c->read_op.conn = c;
   c->send_op.kind = kOpSend;
   c->send_op.conn = c;
   c->connect_op.kind = kOpConnect;
   c->connect_op.conn = c;
-  if (c->listener)
-    ++listeners_open_;
-  else
-    ++sockets_open_;
-  Ref(c, true);
   return c;
-}
-
-void IocpBackend::Ref(Conn* c, bool on) {
-  c->refed = on;
-  if (on) {
-    if (refs_++ == 0) uv_ref(reinterpret_cast<uv_handle_t*>(&async_));
-  } else if (--refs_ == 0) {
-    uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
-  }
-}
-
-int IocpBackend::SetRef(int32_t id, bool ref) {
-  Conn* c = conns_.Get(id);
-  if (c == nullptr) return UV_EBADF;
-  if (c->closing) return 0;  // referenced until its kClose (see Close())
-  if (c->refed != ref) Ref(c, ref);
-  return 0;
 }
 
 // ---- listen / accept -------------------------------------------------------------------------
@@ -420,44 +344,11 @@ void IocpBackend::PostAccepts(Conn* l) {
     if (op->active) continue;
     int err = PostAccept(l, op);
     if (err != 0) {
-      ++accept_errors_;
+      NoteAcceptError();
       QueueAcceptRetry(l, !AcceptFailureIsPerConnection(err));
       return;
     }
   }
-}
-
-void IocpBackend::QueueAcceptRetry(Conn* l, bool backoff) {
-  // Never give up on the listener (core/accept_retry.h). The accepts failing together in one
-  // round are one back-off step: the later ones find the retry already scheduled.
-  if (!l->retry.Schedule(uv_now(loop_), backoff)) return;
-  if (backoff) ++accepts_paused_;
-  accept_retry_.push_back(l->id);
-  ArmRetryTimer();
-}
-
-void IocpBackend::ArmRetryTimer() {
-  if (accept_retry_.empty()) return;
-  uv_timer_start(&timer_, OnTimer, NextRetryIn(accept_retry_, conns_, uv_now(loop_)), 0);
-}
-
-void IocpBackend::OnTimer(uv_timer_t* h) {
-  auto* self = static_cast<IocpBackend*>(h->data);
-  uint64_t now = uv_now(self->loop_);
-  std::vector<int32_t> ids;
-  ids.swap(self->accept_retry_);
-  for (int32_t id : ids) {
-    Conn* l = self->Find(id);
-    if (l == nullptr) continue;
-    if (l->retry.due > now) {  // another listener's time came first
-      self->accept_retry_.push_back(id);
-      continue;
-    }
-    l->retry.waiting = false;
-    self->PostAccepts(l);  // may queue it again
-  }
-  self->ArmRetryTimer();
-  self->sink_->Flush();
 }
 
 void IocpBackend::OnAccept(Op* op, int err) {
@@ -472,7 +363,7 @@ void IocpBackend::OnAccept(Op* op, int err) {
   }
   if (err != 0) {
     closesocket(as);
-    ++accept_errors_;
+    NoteAcceptError();
     sink_->Emit(kAccept, l->id, err);
     if (AcceptFailureIsPerConnection(err))
       PostAccepts(l);
@@ -604,7 +495,7 @@ void IocpBackend::OnZeroRead(Conn* c, int err) {
   // while a send is pending, since that socket's replies are backing up (budgets).
   unsigned max_reads = cfg_.recv_multishot ? 32 : 1;
   for (unsigned i = 0; i < max_reads; ++i) {
-    uint32_t len = c->send_pending || !large_reads_ ? pool_.buffer_size() : ReadSize();
+    uint32_t len = c->write_active || !large_reads_ ? pool_.buffer_size() : ReadSize();
     WSABUF b{len, reinterpret_cast<CHAR*>(sink_->DataRoom(c->id, len))};
     DWORD n = 0, flags = 0;
     int r = WSARecv(c->s, &b, 1, &n, &flags, nullptr, nullptr);
@@ -648,8 +539,8 @@ int IocpBackend::ReadStop(int32_t id) {
 
 int IocpBackend::Write(int32_t id, const Slice* slices, size_t count) {
   Conn* c = Find(id);
-  if (c == nullptr || c->listener) return UV_EBADF;
-  if (c->send_pending) return UV_EBUSY;
+  int err = CheckWrite(c, slices, count);
+  if (err != 0) return err;
   // WSABUF lengths are 32-bit: a slice over 1 GiB (a Buffer may be 4 GiB) takes several.
   constexpr size_t kMaxBuf = size_t{1} << 30;
   c->bufs.clear();
@@ -665,7 +556,6 @@ int IocpBackend::Write(int32_t id, const Slice* slices, size_t count) {
     }
     total += slices[i].len;
   }
-  if (total == 0) return UV_EINVAL;
   memset(&c->send_op.ov, 0, sizeof c->send_op.ov);
   DWORD bytes = 0;
   bool done_now = WSASend(c->s, c->bufs.data(), static_cast<DWORD>(c->bufs.size()), &bytes, 0,
@@ -681,23 +571,20 @@ int IocpBackend::Write(int32_t id, const Slice* slices, size_t count) {
     ++completions_inline_;
     return 1;
   }
-  c->send_pending = true;
+  c->write_active = true;
   c->send_op.active = true;
-  c->send_bytes = total;
   ++c->pending;
-  bytes_in_flight_ += total;
-  if (bytes_in_flight_ > bytes_in_flight_peak_) bytes_in_flight_peak_ = bytes_in_flight_;
+  LendBytes(c, total);
   if (done_now && c->skip) CompleteInline(&c->send_op, bytes);
   return 0;
 }
 
 void IocpBackend::OnSend(Conn* c, int err, DWORD bytes) {
   c->send_op.active = false;
-  c->send_pending = false;
-  bytes_in_flight_ -= c->send_bytes;
+  c->write_active = false;
   // Overlapped stream sends complete whole; the count is a DWORD, so compare modulo 2^32.
   if (err == 0 && bytes != static_cast<DWORD>(c->send_bytes)) err = UV_EIO;
-  c->send_bytes = 0;
+  ReturnBytes(c);
   sink_->Emit(kWrite, c->id, err);
 }
 
@@ -711,19 +598,13 @@ int IocpBackend::Shutdown(int32_t id) {
 // ---- close -----------------------------------------------------------------------------------
 
 int IocpBackend::Close(int32_t id, bool reset) {
-  Conn* c = Find(id);
+  Conn* c = static_cast<Conn*>(BeginClose(id));
   if (c == nullptr) return UV_EBADF;
   if (reset && !c->listener) {
     linger l{1, 0};  // closesocket() below is then abortive: an RST
     setsockopt(c->s, SOL_SOCKET, SO_LINGER, reinterpret_cast<char*>(&l), sizeof l);
   }
   OV_TRACE("close id=%d pending=%d", id, c->pending);
-  c->closing = true;
-  c->want_read = false;
-  // A closing handle keeps the loop alive until its kClose, as a closing libuv handle does:
-  // otherwise an unref()ed socket's destroy() could let the process exit before 'close'.
-  // Finalize() drops the ref.
-  if (!c->refed) Ref(c, true);
   // Every pending operation is cancelled and still completes through the port (aborted); the
   // Conn that owns their OVERLAPPEDs is freed only after the last one (Finalize).
   // closesocket() alone aborts them on Windows, but not everywhere: under Wine a WSASend
@@ -737,18 +618,6 @@ int IocpBackend::Close(int32_t id, bool reset) {
     uv_async_send(&async_);
   }
   return 0;
-}
-
-void IocpBackend::Finalize(Conn* c) {
-  int32_t id = c->id;
-  if (c->refed) Ref(c, false);
-  if (c->listener)
-    --listeners_open_;
-  else
-    --sockets_open_;
-  conns_.Remove(id);
-  delete c;
-  sink_->Emit(kClose, id, 0);
 }
 
 // ---- options and queries ---------------------------------------------------------------------
@@ -789,20 +658,10 @@ int IocpBackend::GetAddress(int32_t id, bool peer, SockAddr* out) {
 }
 
 void IocpBackend::GetStats(Stats* out) const {
-  out->pool_bytes = pool_.bytes();
-  out->pool_buffers = pool_.count();
-  out->buffers_in_use = pool_.in_use();
-  out->buffers_in_use_peak = pool_.peak();
+  FillStats(out);
   out->sockets_waiting = 0;  // buffers are held only while a synchronous read copies out
   out->buffer_waits = 0;
-  out->sockets_open = sockets_open_;
-  out->listeners_open = listeners_open_;
-  out->accept_errors = accept_errors_;
-  out->accepts_paused = accepts_paused_;
-  out->bytes_in_flight = bytes_in_flight_;
-  out->bytes_in_flight_peak = bytes_in_flight_peak_;
   out->completions_inline = completions_inline_;
-  out->max_read_bytes = ReadSize();
 }
 
 // ---- the loop --------------------------------------------------------------------------------
@@ -896,7 +755,7 @@ void IocpBackend::Process() {
     std::vector<int32_t> ids;
     ids.swap(deferred_);
     for (int32_t id : ids) {
-      Conn* c = conns_.Get(id);
+      Conn* c = Get(id);
       if (c != nullptr && c->closing && c->pending == 0) Finalize(c);
     }
   }
@@ -910,18 +769,13 @@ void IocpBackend::OnAsync(uv_async_t* h) {
 
 // ---- teardown --------------------------------------------------------------------------------
 
-void IocpBackend::OnHandleClosed(uv_handle_t* h) {
-  auto* self = static_cast<IocpBackend*>(h->data);
-  if (--self->handles_open_ == 0 && self->teardown_done_ != nullptr)
-    self->teardown_done_(self->teardown_arg_);
-}
-
 void IocpBackend::Teardown(void (*done)(void*), void* arg) {
   torn_down_ = true;
   // Close every socket, stop the poller, then wait here for the aborted operations to come
   // back through the port before any Conn (and the OVERLAPPEDs in it) is freed.
   size_t outstanding = 0;
-  conns_.ForEach([&](Conn* c) {
+  conns_.ForEach([&](ConnBase* b) {
+    Conn* c = static_cast<Conn*>(b);
     if (c->s != INVALID_SOCKET) {
       CancelIoEx(reinterpret_cast<HANDLE>(c->s), nullptr);  // see Close()
       closesocket(c->s);
@@ -949,24 +803,16 @@ void IocpBackend::Teardown(void (*done)(void*), void* arg) {
     outstanding -= n <= outstanding ? n : outstanding;
   }
   if (outstanding == 0) {
-    conns_.ForEach([](Conn* c) { delete c; });
+    FreeAll();
   } else {
     // Some aborted operation never came back (5 s): the kernel may still write into its
     // OVERLAPPED, so the handles' memory is left allocated rather than freed under it.
     OV_TRACE("iocp teardown: %zu operations never completed; their handles are leaked",
              outstanding);
   }
-  conns_ = HandleTable<Conn>();
-  if (!handles_started_) {
-    done(arg);
-    return;
-  }
-  teardown_done_ = done;
-  teardown_arg_ = arg;
-  handles_open_ = 3;
-  uv_close(reinterpret_cast<uv_handle_t*>(&async_), OnHandleClosed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), OnHandleClosed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), OnHandleClosed);
+  conns_ = HandleTable<ConnBase>();
+  CloseLoopHandles({reinterpret_cast<uv_handle_t*>(&async_), reinterpret_cast<uv_handle_t*>(&idle_)},
+                   done, arg);
 }
 
 }  // namespace

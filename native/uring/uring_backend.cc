@@ -35,10 +35,7 @@
 #include <memory>
 #include <vector>
 
-#include "../core/accept_retry.h"
-#include "../core/backend.h"
-#include "../core/buffer_pool.h"
-#include "../core/handle_table.h"
+#include "../core/backend_base.h"
 #include "../net/sockaddr.h"
 #include "../unix/socket.h"
 #include "ring.h"
@@ -77,31 +74,19 @@ inline uint64_t UserData(Op op, int32_t id) {
   return (static_cast<uint64_t>(op) << 32) | static_cast<uint32_t>(id);
 }
 
-struct Conn {
+struct Conn : ConnBase {
   int fd = -1;
-  int32_t id = 0;
-  bool listener = false;
-  bool refed = true;
-  bool closing = false;
-  bool want_read = false;
   bool recv_armed = false;
   bool recv_cancel_sent = false;
   bool armed_poll = false;  // the armed receive is a readiness poll (bulk; see ArmRecv)
   bool bulk = false;        // the last read filled a pool buffer
-  bool eof = false;
-  bool connecting = false;
   bool waiting_buffer = false;  // queued in starving_
   bool rearm_queued = false;    // queued in rearm_
-  bool accept_armed = false;
-  bool accept_paused = false;   // AcceptPause(): no accept is armed while set
-  AcceptRetry retry;  // waiting: queued in accept_retry_
-  int pending = 0;  // SQEs whose last CQE has not arrived yet
+  bool accept_armed = false;   // no accept is armed while accept_paused (ConnBase)
   // Send state: the iovecs of the one Write() in flight. The bytes belong to JS Buffers that
   // the addon keeps alive until the kWrite event.
   std::vector<iovec> iov;
   size_t iov_index = 0;
-  size_t send_bytes = 0;  // bytes of the sendmsg in flight
-  bool write_active = false;
   // Made when first needed, so that an idle connection holds neither (memory per idle
   // connection is one of the figures npm run bench reports): the sendmsg header, kept once
   // the socket has sent through the ring; the connect target, until the connect completes.
@@ -118,30 +103,14 @@ bool KernelAtLeast(int major, int minor) {
   return ma > major || (ma == major && mi >= minor);
 }
 
-// An accept that failed because of the one connection it was taking (the peer reset it, or
-// one of the pending network errors accept(2) says to treat like EAGAIN) is retried at once.
-// Every other failure backs off: descriptors or memory running out, and any error that would
-// only recur, so that a listener never spins.
-bool AcceptFailureIsPerConnection(int err) {
-  switch (-err) {
-    case ECONNABORTED: case ECONNRESET: case EPROTO: case EPERM: case ENETDOWN:
-    case ENOPROTOOPT: case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP:
-    case ENETUNREACH:
-      return true;
-    default:
-      return false;
-  }
-}
-
-class UringBackend final : public Backend {
+class UringBackend final : public BackendBase {
  public:
   UringBackend(uv_loop_t* loop, EventSink* sink, const Config& cfg)
-      : loop_(loop), sink_(sink), cfg_(cfg) {}
+      : BackendBase(loop, sink, cfg) {}
   ~UringBackend() override;
 
   int Init();
   const char* Name() const override { return "io_uring"; }
-  uint32_t ReadSize() const { return MaxRead(pool_.buffer_size()); }
   int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
   int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
   int AcceptPause(int32_t id, bool pause) override;
@@ -153,30 +122,24 @@ class UringBackend final : public Backend {
   int SetNoDelay(int32_t id, bool on) override;
   int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
   int GetAddress(int32_t id, bool peer, SockAddr* out) override;
-  int SetRef(int32_t id, bool ref) override;
   void GetStats(Stats* out) const override;
-  void SetLargeReads(bool on) override { large_reads_ = on; }
   void Teardown(void (*done)(void*), void* arg) override;
 
  private:
-  Conn* Find(int32_t id) const {
-    Conn* c = conns_.Get(id);
-    return (c != nullptr && !c->closing) ? c : nullptr;
-  }
+  Conn* Find(int32_t id) const { return static_cast<Conn*>(FindOpen(id)); }
+  Conn* Get(int32_t id) const { return static_cast<Conn*>(conns_.Get(id)); }
   Conn* Adopt(int fd, bool listener);
-  void Release(Conn* c);
+  void Free(ConnBase* c) override;
+  void RetryAccept(ConnBase* l) override;
+  void AcceptRetriesDone() override { ring_.Submit(); }
   io_uring_sqe* NewSqe(Conn* c, Op op);
   bool ArmAccept(Conn* c);
   bool ArmRecv(Conn* c);
   void MaybeArmRecv(Conn* c);
   int SubmitSend(Conn* c);
   static void Advance(Conn* c, size_t n);
-  void QueueAcceptRetry(Conn* c, bool backoff);
-  void ArmAcceptTimer();
   bool SubmitClose(Conn* c);
   bool SubmitAcceptCancel(Conn* c);
-  void Finalize(Conn* c);
-  void Ref(Conn* c, bool on);
 
   void Drain();
   void OnCqe(const io_uring_cqe& cqe);
@@ -190,31 +153,17 @@ class UringBackend final : public Backend {
   void CommitBuffers();
   void ServeStarving();
   void RearmReaders();
-  void RetryAccepts();
 
   static void OnPoll(uv_poll_t* h, int status, int events);
   static void OnIdle(uv_idle_t* h);
   static void OnPrepare(uv_prepare_t* h);
-  static void OnAcceptTimer(uv_timer_t* h);
-  static void OnHandleClosed(uv_handle_t* h);
 
-  uv_loop_t* loop_;
-  EventSink* sink_;
-  Config cfg_;
   uring::Ring ring_;
   uv_poll_t poll_{};
   uv_idle_t idle_{};  // runs Drain() each loop turn while work is left over (see Drain)
   uv_prepare_t prepare_{};
-  uv_timer_t accept_timer_{};
-  bool handles_started_ = false;
   bool idle_active_ = false;
-  bool large_reads_ = true;  // SetLargeReads()
-  bool torn_down_ = false;
-  int handles_open_ = 0;
-  void (*teardown_done_)(void*) = nullptr;
-  void* teardown_arg_ = nullptr;
 
-  BufferPool pool_;
   BufDesc* br_ = nullptr;
   size_t br_size_ = 0;
   uint16_t br_tail_ = 0;  // local tail, published by CommitBuffers
@@ -224,22 +173,13 @@ class UringBackend final : public Backend {
   std::vector<uint32_t> buf_off_;  // inc_: bytes of each buffer already filled
   uint32_t unpublished_filled_ = 0;
 
-  HandleTable<Conn> conns_;
   std::deque<int32_t> starving_;
   std::vector<int32_t> rearm_;  // sockets whose recv completed with data this pass
-  std::vector<int32_t> accept_retry_;
   // Close() or AcceptPause() found the SQ full: a closing handle's close, or a paused
   // listener's accept cancel, is submitted again from OnPrepare.
   std::vector<int32_t> submit_retry_;
-  unsigned refs_ = 0;
 
-  uint32_t sockets_open_ = 0;
-  uint32_t listeners_open_ = 0;
   uint64_t buffer_waits_ = 0;
-  uint64_t accept_errors_ = 0;
-  uint64_t accepts_paused_ = 0;
-  uint64_t bytes_in_flight_ = 0;
-  uint64_t bytes_in_flight_peak_ = 0;
 };
 
 UringBackend::~UringBackend() {
@@ -252,7 +192,7 @@ UringBackend::~UringBackend() {
   }
   ring_.Destroy();
   if (br_ != nullptr) munmap(br_, br_size_);
-  conns_.ForEach([](Conn* c) { delete c; });
+  FreeAll();
 }
 
 int UringBackend::Init() {
@@ -301,16 +241,15 @@ int UringBackend::Init() {
   uv_poll_init(loop_, &poll_, ring_.fd());
   uv_idle_init(loop_, &idle_);
   uv_prepare_init(loop_, &prepare_);
-  uv_timer_init(loop_, &accept_timer_);
-  poll_.data = prepare_.data = accept_timer_.data = idle_.data = this;
-  handles_started_ = true;
+  poll_.data = prepare_.data = idle_.data = this;
+  StartLoopHandles();
   uv_poll_start(&poll_, UV_READABLE, OnPoll);
   uv_prepare_start(&prepare_, OnPrepare);
-  // Only open, referenced sockets keep the loop alive (see Ref()).
+  // Only open, referenced sockets keep the loop alive: they hold the poll's reference.
   uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
   uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
-  uv_unref(reinterpret_cast<uv_handle_t*>(&accept_timer_));
   uv_unref(reinterpret_cast<uv_handle_t*>(&idle_));
+  SetRefAnchor(reinterpret_cast<uv_handle_t*>(&poll_));
   return 0;
 }
 
@@ -357,50 +296,17 @@ void UringBackend::CommitBuffers() {
 Conn* UringBackend::Adopt(int fd, bool listener) {
   Conn* c = new Conn;
   c->fd = fd;
-  c->listener = listener;
-  int32_t id = conns_.Insert(c);
-  if (id == 0) {
-    delete c;
-    close(fd);
+  if (!Register(c, listener)) {
+    Free(c);
     return nullptr;
   }
-  c->id = id;
-  if (listener)
-    ++listeners_open_;
-  else
-    ++sockets_open_;
-  Ref(c, true);
   return c;
 }
 
-// Undoes Adopt(): closes the fd and forgets the handle, without any event.
-void UringBackend::Release(Conn* c) {
-  close(c->fd);
-  if (c->refed) Ref(c, false);
-  if (c->listener)
-    --listeners_open_;
-  else
-    --sockets_open_;
-  conns_.Remove(c->id);  // stale ids left in starving_/accept_retry_ now resolve to nothing
-  delete c;
-}
-
-void UringBackend::Ref(Conn* c, bool on) {
-  if (on) {
-    c->refed = true;
-    if (refs_++ == 0 && handles_started_) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
-  } else {
-    c->refed = false;
-    if (--refs_ == 0 && handles_started_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
-  }
-}
-
-int UringBackend::SetRef(int32_t id, bool ref) {
-  Conn* c = conns_.Get(id);
-  if (c == nullptr) return -EBADF;
-  if (c->closing) return 0;  // referenced until its kClose (see Close())
-  if (c->refed != ref) Ref(c, ref);
-  return 0;
+void UringBackend::Free(ConnBase* c) {
+  Conn* u = static_cast<Conn*>(c);
+  close(u->fd);
+  delete u;
 }
 
 io_uring_sqe* UringBackend::NewSqe(Conn* c, Op op) {
@@ -409,12 +315,6 @@ io_uring_sqe* UringBackend::NewSqe(Conn* c, Op op) {
   sqe->user_data = UserData(op, c->id);
   ++c->pending;
   return sqe;
-}
-
-void UringBackend::Finalize(Conn* c) {
-  int32_t id = c->id;
-  Release(c);
-  sink_->Emit(kClose, id, 0);
 }
 
 // ---- listen / accept -------------------------------------------------------------------------
@@ -439,37 +339,9 @@ bool UringBackend::ArmAccept(Conn* c) {
   return true;
 }
 
-void UringBackend::QueueAcceptRetry(Conn* c, bool backoff) {
-  // Never give up on the listener (core/accept_retry.h): unlike libuv's Windows AcceptEx
-  // path, a failure only delays the next accept.
-  if (!c->retry.Schedule(uv_now(loop_), backoff)) return;
-  if (backoff) ++accepts_paused_;
-  accept_retry_.push_back(c->id);
-  ArmAcceptTimer();
-}
-
-void UringBackend::ArmAcceptTimer() {
-  if (accept_retry_.empty()) return;
-  uv_timer_start(&accept_timer_, OnAcceptTimer, NextRetryIn(accept_retry_, conns_, uv_now(loop_)),
-                 0);
-}
-
-void UringBackend::RetryAccepts() {
-  uint64_t now = uv_now(loop_);
-  std::vector<int32_t> ids;
-  ids.swap(accept_retry_);
-  for (int32_t id : ids) {
-    Conn* c = Find(id);
-    if (c == nullptr) continue;
-    if (c->retry.due > now) {  // another listener's time came first
-      accept_retry_.push_back(id);
-      continue;
-    }
-    c->retry.waiting = false;
-    if (!c->accept_armed && !c->accept_paused && !ArmAccept(c)) QueueAcceptRetry(c, false);
-  }
-  ArmAcceptTimer();
-  ring_.Submit();
+void UringBackend::RetryAccept(ConnBase* l) {
+  Conn* c = static_cast<Conn*>(l);
+  if (!c->accept_armed && !c->accept_paused && !ArmAccept(c)) QueueAcceptRetry(c, false);
 }
 
 void UringBackend::OnAccept(Conn* c, int32_t res, bool more) {
@@ -483,7 +355,7 @@ void UringBackend::OnAccept(Conn* c, int32_t res, bool more) {
       sink_->Emit(kAccept, c->id, s != nullptr ? s->id : -ENFILE);
     }
   } else if (res != -ECANCELED) {
-    ++accept_errors_;
+    NoteAcceptError();
     if (!c->closing) sink_->Emit(kAccept, c->id, res);
     if (!more && !c->closing) {
       QueueAcceptRetry(c, !AcceptFailureIsPerConnection(res));
@@ -520,7 +392,8 @@ int32_t UringBackend::Connect(const SockAddr& addr, const SockAddr* local) {
   socklen_t peer_len = net::ToSockaddr(addr, c->peer.get());
   io_uring_sqe* sqe = NewSqe(c, kOpConnect);
   if (sqe == nullptr) {
-    Release(c);
+    Unregister(c);
+    Free(c);
     return -EBUSY;
   }
   sqe->opcode = IORING_OP_CONNECT;
@@ -669,7 +542,7 @@ ssize_t UringBackend::ReadAhead(Conn* c, size_t len) {
 
 void UringBackend::RearmReaders() {
   for (int32_t id : rearm_) {
-    Conn* c = conns_.Get(id);
+    Conn* c = Get(id);
     if (c == nullptr) continue;
     c->rearm_queued = false;
     MaybeArmRecv(c);
@@ -684,7 +557,7 @@ void UringBackend::ServeStarving() {
   while (!starving_.empty() && budget > 0) {
     int32_t id = starving_.front();
     starving_.pop_front();
-    Conn* c = conns_.Get(id);
+    Conn* c = Get(id);
     if (c == nullptr) continue;
     c->waiting_buffer = false;
     size_t before = c->pending;
@@ -702,17 +575,14 @@ void UringBackend::ServeStarving() {
 
 int UringBackend::Write(int32_t id, const Slice* slices, size_t count) {
   Conn* c = Find(id);
-  if (c == nullptr || c->listener) return -EBADF;
-  if (c->write_active) return -EBUSY;
+  int err = CheckWrite(c, slices, count);
+  if (err != 0) return err;
   c->iov.resize(count);
-  size_t total = 0;
   for (size_t i = 0; i < count; ++i) {
     c->iov[i].iov_base = const_cast<uint8_t*>(slices[i].data);
     c->iov[i].iov_len = slices[i].len;
-    total += slices[i].len;
   }
   c->iov_index = 0;
-  if (total == 0) return -EINVAL;  // JS completes empty writes itself
   // Try the send now, as libuv's uv_write does. A socket with room in its send buffer (the
   // common case) takes every byte, and the write is done: no SQE, no completion, no event,
   // and the caller may release the slices at once. Only what the kernel leaves is sent
@@ -766,15 +636,12 @@ int UringBackend::SubmitSend(Conn* c) {
   sqe->addr = reinterpret_cast<uint64_t>(c->msg.get());
   sqe->len = 1;
   sqe->msg_flags = MSG_NOSIGNAL;
-  c->send_bytes = bytes;
-  bytes_in_flight_ += bytes;
-  if (bytes_in_flight_ > bytes_in_flight_peak_) bytes_in_flight_peak_ = bytes_in_flight_;
+  LendBytes(c, bytes);
   return 0;
 }
 
 void UringBackend::OnSend(Conn* c, int32_t res) {
-  bytes_in_flight_ -= c->send_bytes;
-  c->send_bytes = 0;
+  ReturnBytes(c);
   // A stream send of a non-empty buffer that moves nothing would be resubmitted forever;
   // TCP never does it, but a send loop must not depend on that.
   if (res == 0) res = -EIO;
@@ -805,19 +672,13 @@ int UringBackend::Shutdown(int32_t id) {
 // ---- close -----------------------------------------------------------------------------------
 
 int UringBackend::Close(int32_t id, bool reset) {
-  Conn* c = Find(id);
+  Conn* c = static_cast<Conn*>(BeginClose(id));
   if (c == nullptr) return -EBADF;
   if (reset && !c->listener) {
     // The fd is closed in Finalize(); with a zero linger that close sends an RST.
     linger l{1, 0};
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
   }
-  c->closing = true;
-  c->want_read = false;
-  // A closing handle keeps the loop alive until its kClose, as a closing libuv handle does:
-  // otherwise an unref()ed socket's destroy() could let the process exit before 'close'.
-  // Finalize() drops the ref.
-  if (!c->refed) Ref(c, true);
   // A listener must refuse new connections from now on, as a synchronous close() would make
   // it (node:net's server.close()); otherwise the kernel keeps completing handshakes into the
   // backlog until the fd is really closed, and those peers see a reset instead of a refusal.
@@ -870,25 +731,15 @@ int UringBackend::GetAddress(int32_t id, bool peer, SockAddr* out) {
 }
 
 void UringBackend::GetStats(Stats* out) const {
-  out->pool_bytes = pool_.bytes();
-  out->pool_buffers = pool_.count();
-  out->buffers_in_use = pool_.in_use();
-  out->buffers_in_use_peak = pool_.peak();
+  FillStats(out);
   uint32_t waiting = 0;  // the line may hold ids of sockets closed since; count live ones
   for (int32_t id : starving_) {
-    const Conn* c = conns_.Get(id);
+    const Conn* c = Get(id);
     if (c != nullptr && c->waiting_buffer) ++waiting;
   }
   out->sockets_waiting = waiting;
   out->buffer_waits = buffer_waits_;
-  out->sockets_open = sockets_open_;
-  out->listeners_open = listeners_open_;
-  out->accept_errors = accept_errors_;
-  out->accepts_paused = accepts_paused_;
-  out->bytes_in_flight = bytes_in_flight_;
-  out->bytes_in_flight_peak = bytes_in_flight_peak_;
   out->completions_dropped = ring_.fd() >= 0 ? ring_.CqDropped() : 0;
-  out->max_read_bytes = ReadSize();
 }
 
 // ---- the loop --------------------------------------------------------------------------------
@@ -897,7 +748,7 @@ void UringBackend::OnCqe(const io_uring_cqe& cqe) {
   Op op = static_cast<Op>(cqe.user_data >> 32);
   int32_t id = static_cast<int32_t>(static_cast<uint32_t>(cqe.user_data));
   bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
-  Conn* c = conns_.Get(id);
+  Conn* c = Get(id);
   if (c == nullptr) {
     // Cannot happen while pending counts are right; if it does, keep the pool whole.
     if (cqe.flags & IORING_CQE_F_BUFFER)
@@ -979,7 +830,7 @@ void UringBackend::OnPrepare(uv_prepare_t* h) {
     std::vector<int32_t> ids;
     ids.swap(self->submit_retry_);
     for (int32_t id : ids) {
-      Conn* c = self->conns_.Get(id);
+      Conn* c = self->Get(id);
       if (c == nullptr) continue;
       bool ok = true;
       if (c->closing)
@@ -992,17 +843,7 @@ void UringBackend::OnPrepare(uv_prepare_t* h) {
   }
 }
 
-void UringBackend::OnAcceptTimer(uv_timer_t* h) {
-  static_cast<UringBackend*>(h->data)->RetryAccepts();
-}
-
 // ---- teardown --------------------------------------------------------------------------------
-
-void UringBackend::OnHandleClosed(uv_handle_t* h) {
-  auto* self = static_cast<UringBackend*>(h->data);
-  if (--self->handles_open_ == 0 && self->teardown_done_ != nullptr)
-    self->teardown_done_(self->teardown_arg_);
-}
 
 void UringBackend::Teardown(void (*done)(void*), void* arg) {
   torn_down_ = true;
@@ -1018,7 +859,8 @@ void UringBackend::Teardown(void (*done)(void*), void* arg) {
   // still read JS memory about to be freed.
   if (ring_.fd() >= 0) {
     size_t outstanding = 0;
-    conns_.ForEach([&](Conn* c) {
+    conns_.ForEach([&](ConnBase* b) {
+      Conn* c = static_cast<Conn*>(b);
       if (c->listener) shutdown(c->fd, SHUT_RDWR);  // ends the multishot accept
       if (c->pending > 0 && !c->closing) {
         c->closing = true;
@@ -1035,7 +877,7 @@ void UringBackend::Teardown(void (*done)(void*), void* arg) {
       }
       ring_.Reap(kReapBatch, [&](const io_uring_cqe& cqe) {
         Op op = static_cast<Op>(cqe.user_data >> 32);
-        Conn* c = conns_.Get(static_cast<int32_t>(static_cast<uint32_t>(cqe.user_data)));
+        Conn* c = Get(static_cast<int32_t>(static_cast<uint32_t>(cqe.user_data)));
         if (op == kOpAccept && cqe.res >= 0) close(cqe.res);  // never handed to JS
         if (c != nullptr && !(cqe.flags & IORING_CQE_F_MORE) && c->pending > 0) {
           --c->pending;
@@ -1052,22 +894,10 @@ void UringBackend::Teardown(void (*done)(void*), void* arg) {
     br_registered_ = false;
   }
   ring_.Destroy();
-  conns_.ForEach([](Conn* c) {
-    close(c->fd);
-    delete c;
-  });
-  conns_ = HandleTable<Conn>();
-  if (!handles_started_) {
-    done(arg);
-    return;
-  }
-  teardown_done_ = done;
-  teardown_arg_ = arg;
-  handles_open_ = 4;
-  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), OnHandleClosed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnHandleClosed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&accept_timer_), OnHandleClosed);
+  FreeAll();  // closes every fd
+  CloseLoopHandles({reinterpret_cast<uv_handle_t*>(&poll_), reinterpret_cast<uv_handle_t*>(&idle_),
+                    reinterpret_cast<uv_handle_t*>(&prepare_)},
+                   done, arg);
 }
 
 }  // namespace
