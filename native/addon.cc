@@ -348,7 +348,7 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
   opts.backlog = info[3].As<Napi::Number>().Int32Value();
   opts.ipv6_only = info[4].As<Napi::Boolean>();
   opts.reuse_port = info[5].As<Napi::Boolean>();
-  opts.accepts_posted = info[6].As<Napi::Number>().Int32Value();
+  opts.iocp.accepts_posted = info[6].As<Napi::Number>().Int32Value();
   return Napi::Number::New(info.Env(), s->backend_->Listen(addr, opts));
 }
 
@@ -529,8 +529,8 @@ Napi::Value GetStats(const Napi::CallbackInfo& info) {
   num("acceptsPaused", static_cast<double>(st.accepts_paused));
   num("bytesInFlight", static_cast<double>(st.bytes_in_flight));
   num("bytesInFlightPeak", static_cast<double>(st.bytes_in_flight_peak));
-  num("completionsInline", static_cast<double>(st.completions_inline));
-  num("completionsDropped", static_cast<double>(st.completions_dropped));
+  num("completionsInline", static_cast<double>(st.iocp.completions_inline));
+  num("completionsDropped", static_cast<double>(st.uring.completions_dropped));
   num("maxReadBytes", st.max_read_bytes);
   return o;
 }

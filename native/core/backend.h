@@ -72,9 +72,11 @@ class EventSink {
 struct Config {
   uint32_t recv_buffer_size = 16 * 1024;  // bytes per pool buffer
   uint32_t recv_buffer_count = 256;       // pool buffers (power of two for io_uring)
-  // io_uring: one multishot recv per socket instead of one buffer per arm. Fewer SQEs, but
-  // the kernel may fill up to 32 buffers for one socket before JS can say stop (see
-  // docs/api.md, "Receive modes"), so the write budgets are only loosely held with it.
+  // The receive mode (docs/api.md, "Receive modes"), which every backend honours in its own
+  // way: off ('metered'), JS sees each read before the next is made; on ('multishot'), a
+  // socket keeps reading before JS can say stop, so the write budgets are only loosely held.
+  // io_uring: one multishot recv per socket (the kernel may fill up to 32 buffers); IOCP: up
+  // to 32 reads per completion, like libuv.
   bool recv_multishot = false;
 };
 
@@ -100,16 +102,25 @@ struct Stats {
   uint64_t accepts_paused = 0;        // times a listener backed off before retrying
   uint64_t bytes_in_flight = 0;       // bytes lent to the kernel for sends right now
   uint64_t bytes_in_flight_peak = 0;
-  uint64_t completions_inline = 0;    // IOCP: successes that skipped the completion port
-  uint64_t completions_dropped = 0;   // io_uring: CQEs the kernel dropped (should stay 0)
   uint32_t max_read_bytes = 0;        // the most one read hands to JS (kMaxRead or a buffer)
+  // Figures only one backend has; on the others they stay 0 (JS still reports them, so that
+  // stats() has one shape everywhere).
+  struct Iocp {
+    uint64_t completions_inline = 0;  // successes that skipped the completion port
+  } iocp;
+  struct Uring {
+    uint64_t completions_dropped = 0;  // CQEs the kernel dropped (should stay 0)
+  } uring;
 };
 
 struct ListenOptions {
   int backlog = 511;
   bool ipv6_only = false;
   bool reuse_port = false;
-  int accepts_posted = 32;  // IOCP: AcceptEx operations kept posted
+  // Options only one backend reads; the others ignore them.
+  struct Iocp {
+    int accepts_posted = 32;  // AcceptEx operations kept posted (a listener's accept depth)
+  } iocp;
 };
 
 class Backend {

@@ -301,7 +301,7 @@ int32_t IocpBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
   }
   Conn* c = Adopt(s, addr.family, /*listener=*/true, &err);
   if (c == nullptr) return err;
-  for (int i = 0; i < opts.accepts_posted; ++i) {
+  for (int i = 0; i < opts.iocp.accepts_posted; ++i) {
     Op* op = new Op;
     op->kind = kOpAccept;
     op->conn = c;
@@ -661,7 +661,7 @@ void IocpBackend::GetStats(Stats* out) const {
   FillStats(out);
   out->sockets_waiting = 0;  // buffers are held only while a synchronous read copies out
   out->buffer_waits = 0;
-  out->completions_inline = completions_inline_;
+  out->iocp.completions_inline = completions_inline_;
 }
 
 // ---- the loop --------------------------------------------------------------------------------

@@ -739,7 +739,7 @@ void UringBackend::GetStats(Stats* out) const {
   }
   out->sockets_waiting = waiting;
   out->buffer_waits = buffer_waits_;
-  out->completions_dropped = ring_.fd() >= 0 ? ring_.CqDropped() : 0;
+  out->uring.completions_dropped = ring_.fd() >= 0 ? ring_.CqDropped() : 0;
 }
 
 // ---- the loop --------------------------------------------------------------------------------
