@@ -58,6 +58,16 @@ class BackendBase : public Backend {
     ConnBase* c = conns_.Get(id);
     return (c != nullptr && !c->closing) ? c : nullptr;
   }
+  // An open connected (or connecting) socket, or an open listener: what the socket calls
+  // (ReadStart, Shutdown, ...) and AcceptPause() take; nullptr means kErrBadF.
+  ConnBase* FindSocket(int32_t id) const {
+    ConnBase* c = FindOpen(id);
+    return (c != nullptr && !c->listener) ? c : nullptr;
+  }
+  ConnBase* FindListener(int32_t id) const {
+    ConnBase* c = FindOpen(id);
+    return (c != nullptr && c->listener) ? c : nullptr;
+  }
   // Registers a new handle, counts it open and references the loop for it. False when the
   // handle table is full: the caller frees the handle and its descriptor.
   bool Register(ConnBase* c, bool listener);
@@ -68,6 +78,10 @@ class BackendBase : public Backend {
   virtual void Free(ConnBase* c) = 0;
   // The end of a closing handle: forgotten, freed, and its kClose, the last event it gets.
   void Finalize(ConnBase* c);
+  // Finalize() once a closing handle's last operation has completed (c is then gone).
+  void FinalizeIfDone(ConnBase* c) {
+    if (c->closing && c->pending == 0) Finalize(c);
+  }
   // Frees every handle without an event (teardown) and empties the table.
   void FreeAll();
   // Whether c keeps the loop alive (node's ref()/unref()).

@@ -387,8 +387,8 @@ void IocpBackend::OnAccept(Op* op, int err) {
 }
 
 int IocpBackend::AcceptPause(int32_t id, bool pause) {
-  Conn* l = Find(id);
-  if (l == nullptr || !l->listener) return UV_EBADF;
+  Conn* l = static_cast<Conn*>(FindListener(id));
+  if (l == nullptr) return UV_EBADF;
   l->accept_paused = pause;
   if (pause) {
     for (Op* op : l->accepts)
@@ -519,16 +519,16 @@ void IocpBackend::OnZeroRead(Conn* c, int err) {
 }
 
 int IocpBackend::ReadStart(int32_t id) {
-  Conn* c = Find(id);
-  if (c == nullptr || c->listener) return UV_EBADF;
+  Conn* c = static_cast<Conn*>(FindSocket(id));
+  if (c == nullptr) return UV_EBADF;
   c->want_read = true;
   PostZeroRead(c);
   return 0;
 }
 
 int IocpBackend::ReadStop(int32_t id) {
-  Conn* c = Find(id);
-  if (c == nullptr || c->listener) return UV_EBADF;
+  Conn* c = static_cast<Conn*>(FindSocket(id));
+  if (c == nullptr) return UV_EBADF;
   // A pending zero-byte read holds no buffer: leave it; its completion reads nothing while
   // want_read is off.
   c->want_read = false;
@@ -589,8 +589,8 @@ void IocpBackend::OnSend(Conn* c, int err, DWORD bytes) {
 }
 
 int IocpBackend::Shutdown(int32_t id) {
-  Conn* c = Find(id);
-  if (c == nullptr || c->listener) return UV_EBADF;
+  Conn* c = static_cast<Conn*>(FindSocket(id));
+  if (c == nullptr) return UV_EBADF;
   OV_TRACE("shutdown id=%d", id);
   return shutdown(c->s, SD_SEND) == 0 ? 0 : LastError();
 }
@@ -742,7 +742,7 @@ void IocpBackend::Process() {
         OnSend(c, err, bytes);
         break;
     }
-    if (c->closing && c->pending == 0) Finalize(c);
+    FinalizeIfDone(c);
   }
   batch_.clear();
   if (!deferred_events_.empty()) {
@@ -756,7 +756,7 @@ void IocpBackend::Process() {
     ids.swap(deferred_);
     for (int32_t id : ids) {
       Conn* c = Get(id);
-      if (c != nullptr && c->closing && c->pending == 0) Finalize(c);
+      if (c != nullptr) FinalizeIfDone(c);
     }
   }
   sink_->Flush();

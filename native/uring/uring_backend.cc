@@ -367,8 +367,8 @@ void UringBackend::OnAccept(Conn* c, int32_t res, bool more) {
 }
 
 int UringBackend::AcceptPause(int32_t id, bool pause) {
-  Conn* c = Find(id);
-  if (c == nullptr || !c->listener) return -EBADF;
+  Conn* c = static_cast<Conn*>(FindListener(id));
+  if (c == nullptr) return -EBADF;
   c->accept_paused = pause;
   if (pause) {
     // The SQ full (io_uring_enter itself failing): the cancel is retried before the loop
@@ -440,16 +440,16 @@ void UringBackend::MaybeArmRecv(Conn* c) {
 }
 
 int UringBackend::ReadStart(int32_t id) {
-  Conn* c = Find(id);
-  if (c == nullptr || c->listener) return -EBADF;
+  Conn* c = static_cast<Conn*>(FindSocket(id));
+  if (c == nullptr) return -EBADF;
   c->want_read = true;
   MaybeArmRecv(c);
   return 0;
 }
 
 int UringBackend::ReadStop(int32_t id) {
-  Conn* c = Find(id);
-  if (c == nullptr || c->listener) return -EBADF;
+  Conn* c = static_cast<Conn*>(FindSocket(id));
+  if (c == nullptr) return -EBADF;
   c->want_read = false;
   if (c->recv_armed && !c->recv_cancel_sent) {
     io_uring_sqe* sqe = NewSqe(c, kOpCancel);
@@ -664,8 +664,8 @@ void UringBackend::OnSend(Conn* c, int32_t res) {
 }
 
 int UringBackend::Shutdown(int32_t id) {
-  Conn* c = Find(id);
-  if (c == nullptr || c->listener) return -EBADF;
+  Conn* c = static_cast<Conn*>(FindSocket(id));
+  if (c == nullptr) return -EBADF;
   return unix_socket::ShutdownWrite(c->fd);
 }
 
@@ -779,7 +779,7 @@ void UringBackend::OnCqe(const io_uring_cqe& cqe) {
     case kOpCloseNop:
       break;
   }
-  if (c->closing && c->pending == 0) Finalize(c);
+  FinalizeIfDone(c);
 }
 
 void UringBackend::Drain() {
