@@ -37,6 +37,7 @@
 
 #include "../core/backend_base.h"
 #include "../net/sockaddr.h"
+#include "../unix/send_cursor.h"
 #include "../unix/socket.h"
 #include "ring.h"
 
@@ -83,10 +84,7 @@ struct Conn : ConnBase {
   bool waiting_buffer = false;  // queued in starving_
   bool rearm_queued = false;    // queued in rearm_
   bool accept_armed = false;   // no accept is armed while accept_paused (ConnBase)
-  // Send state: the iovecs of the one Write() in flight. The bytes belong to JS Buffers that
-  // the addon keeps alive until the kWrite event.
-  std::vector<iovec> iov;
-  size_t iov_index = 0;
+  SendCursor send;  // where the one Write() in flight stands
   // Made when first needed, so that an idle connection holds neither (memory per idle
   // connection is one of the figures npm run bench reports): the sendmsg header, kept once
   // the socket has sent through the ring; the connect target, until the connect completes.
@@ -137,7 +135,6 @@ class UringBackend final : public BackendBase {
   bool ArmRecv(Conn* c);
   void MaybeArmRecv(Conn* c);
   int SubmitSend(Conn* c);
-  static void Advance(Conn* c, size_t n);
   bool SubmitClose(Conn* c);
   bool SubmitAcceptCancel(Conn* c);
 
@@ -577,60 +574,34 @@ int UringBackend::Write(int32_t id, const Slice* slices, size_t count) {
   Conn* c = Find(id);
   int err = CheckWrite(c, slices, count);
   if (err != 0) return err;
-  c->iov.resize(count);
-  for (size_t i = 0; i < count; ++i) {
-    c->iov[i].iov_base = const_cast<uint8_t*>(slices[i].data);
-    c->iov[i].iov_len = slices[i].len;
-  }
-  c->iov_index = 0;
+  c->send.Reset(slices, count);
   // Try the send now, as libuv's uv_write does. A socket with room in its send buffer (the
   // common case) takes every byte, and the write is done: no SQE, no completion, no event,
   // and the caller may release the slices at once. Only what the kernel leaves is sent
   // through the ring, answered by a kWrite.
   for (;;) {
     msghdr msg{};
-    msg.msg_iov = c->iov.data();
-    msg.msg_iovlen = count < IOV_MAX ? count : IOV_MAX;
+    size_t bytes;
+    msg.msg_iov = c->send.Next(&msg.msg_iovlen, &bytes);
     ssize_t n = sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno != EAGAIN) return -errno;
-    if (n > 0) Advance(c, static_cast<size_t>(n));
+    if (n > 0) c->send.Advance(static_cast<size_t>(n));
     break;
   }
-  if (c->iov_index == c->iov.size()) return 1;
+  if (c->send.done()) return 1;
   int r = SubmitSend(c);
   if (r == 0) c->write_active = true;
   return r;
 }
 
-// Moves the send position past n bytes that the kernel took.
-void UringBackend::Advance(Conn* c, size_t n) {
-  while (n > 0 && c->iov_index < c->iov.size()) {
-    iovec& v = c->iov[c->iov_index];
-    if (n >= v.iov_len) {
-      n -= v.iov_len;
-      ++c->iov_index;
-    } else {
-      v.iov_base = static_cast<uint8_t*>(v.iov_base) + n;
-      v.iov_len -= n;
-      n = 0;
-    }
-  }
-  while (c->iov_index < c->iov.size() && c->iov[c->iov_index].iov_len == 0) ++c->iov_index;
-}
-
 int UringBackend::SubmitSend(Conn* c) {
-  while (c->iov_index < c->iov.size() && c->iov[c->iov_index].iov_len == 0) ++c->iov_index;
-  size_t n = c->iov.size() - c->iov_index;
-  if (n > IOV_MAX) n = IOV_MAX;
   io_uring_sqe* sqe = NewSqe(c, kOpSend);
   if (sqe == nullptr) return -EBUSY;
   if (!c->msg) c->msg.reset(new msghdr());
   memset(c->msg.get(), 0, sizeof *c->msg);
-  c->msg->msg_iov = &c->iov[c->iov_index];
-  c->msg->msg_iovlen = n;
-  size_t bytes = 0;
-  for (size_t i = 0; i < n; ++i) bytes += c->iov[c->iov_index + i].iov_len;
+  size_t bytes;
+  c->msg->msg_iov = c->send.Next(&c->msg->msg_iovlen, &bytes);
   sqe->opcode = IORING_OP_SENDMSG;
   sqe->fd = c->fd;
   sqe->addr = reinterpret_cast<uint64_t>(c->msg.get());
@@ -651,8 +622,8 @@ void UringBackend::OnSend(Conn* c, int32_t res) {
     return;
   }
   // A short send (the socket buffer filled): advance past what went and send the rest.
-  Advance(c, static_cast<size_t>(res));
-  if (c->iov_index < c->iov.size()) {
+  c->send.Advance(static_cast<size_t>(res));
+  if (!c->send.done()) {
     int r = c->closing ? -ECANCELED : SubmitSend(c);
     if (r == 0) return;
     c->write_active = false;
