@@ -8,7 +8,7 @@ import { Duplex } from 'node:stream';
 import * as netUtil from 'node:net';
 
 import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
-import { forget, noteLimitDestroy, report, type Budgeted } from './budget';
+import { admit, forget, report, type Budgeted } from './budget';
 import { checkWriteLimit, config } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
@@ -16,7 +16,6 @@ import {
   ERR_OUT_OF_RANGE,
   ERR_OVERLAPPED_UNSUPPORTED,
   ERR_SOCKET_BAD_PORT,
-  ERR_SOCKET_BUFFER_LIMIT,
   ERR_SOCKET_CLOSED,
   errnoException,
   errnoName,
@@ -399,25 +398,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   private _admit(chunk: unknown, encoding: unknown): boolean {
-    if (this.destroyed || this.writableEnded) return true; // Writable reports those itself
-    let n = 0;
-    if (typeof chunk === 'string') {
-      const enc = typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8';
-      n = Buffer.byteLength(chunk, enc);
-    } else if (ArrayBuffer.isView(chunk)) {
-      n = chunk.byteLength;
-    }
-    const queued = this.writableLength + n;
-    if (queued <= this._writeLimit) return true;
-    // The limit is for writers that ignore back-pressure: a write made while the stream has
-    // not asked for 'drain' is taken whole, however large (socket.end(bigBuffer) works as on
-    // node:net; those bytes are already in memory). Writing on past write() === false is what
-    // grows memory without bound, and that is what is stopped.
-    if (!this.writableNeedDrain) return true;
-    noteLimitDestroy();
-    const peer = this.remoteAddress ? `${this.remoteAddress}:${this.remotePort}` : 'a socket';
-    this.destroy(ERR_SOCKET_BUFFER_LIMIT(this._writeLimit, queued, peer));
-    return false;
+    return admit(this, this._writeLimit, chunk, encoding);
   }
 
   private _queuedChanged(): void {
