@@ -20,12 +20,8 @@ import {
   errnoException,
   errnoName,
   exceptionWithHostPort,
+  portExhaustionHint,
 } from './errors';
-
-/** Connect failures that mean "no ephemeral port left" when the program bound nothing. */
-const PORT_EXHAUSTION_CODES = new Set<string | undefined>(
-  process.platform === 'win32' ? ['EADDRNOTAVAIL', 'ENOBUFS', 'EADDRINUSE'] : ['EADDRNOTAVAIL'],
-);
 
 /** Options for `new Socket()`, as node:net's. */
 export interface SocketConstructorOpts {
@@ -566,16 +562,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
 
   private _connectError(result: number, address: string, port: number): Error {
     const err = exceptionWithHostPort(result, 'connect', address, port);
-    if (!this._boundLocally && PORT_EXHAUSTION_CODES.has(err.code)) {
-      // Nothing was bound by the program, so the system found no free local port for this
-      // destination: name the cause, it is not obvious from the code alone. Windows reports
-      // it from the implicit bind ConnectEx needs: WSAENOBUFS (which also means Winsock is
-      // out of buffer space) or, under Wine, EADDRINUSE.
-      err.message +=
-        err.code === 'ENOBUFS'
-          ? ' (no free local port, or no socket buffer space: Windows reports both as ENOBUFS)'
-          : ' (no free local port: the ephemeral port range is exhausted for this destination)';
-    }
+    // Nothing bound by the program: a failure that means no free local port says so.
+    if (!this._boundLocally) err.message += portExhaustionHint(err.code);
     return err;
   }
 

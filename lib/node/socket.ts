@@ -12,7 +12,7 @@ import { Duplex } from 'node:stream';
 
 import { admit, forget, report, type Budgeted } from '../budget';
 import { checkWriteLimit, config } from '../config';
-import { ERR_INVALID_ARG_TYPE, ERR_OVERLAPPED_UNSUPPORTED, errnoException } from '../errors';
+import { ERR_INVALID_ARG_TYPE, ERR_OVERLAPPED_UNSUPPORTED, errnoException, portExhaustionHint } from '../errors';
 import type { OnReadOpts, SocketConstructorOpts } from '../socket';
 
 /** The libuv stream handle behind a node:net Socket (node's lib/net.js `_handle`). */
@@ -96,6 +96,7 @@ export class Socket extends net.Socket implements Budgeted {
   declare private _heldReading: boolean; // the handle was reading when a hold stopped it
   declare private _deferredRead: boolean; // the stream asked for data during a hold
   declare private _counted: boolean;
+  declare private _boundLocally: boolean;
   declare private _emulated: OnReadEmulation | undefined;
 
   constructor(options: SocketConstructorOpts = {}) {
@@ -120,6 +121,7 @@ export class Socket extends net.Socket implements Budgeted {
     this._heldReading = false;
     this._deferredRead = false;
     this._counted = false;
+    this._boundLocally = false;
     this._emulated = undefined;
     if (onread !== undefined && wellFormed(onread)) {
       const fn = typeof onread.buffer === 'function';
@@ -154,6 +156,10 @@ export class Socket extends net.Socket implements Budgeted {
     if (first !== null && typeof first === 'object' && (first as { path?: unknown }).path !== undefined)
       throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
     if (typeof first === 'string' && Number.isNaN(Number(first))) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
+    if (first !== null && typeof first === 'object') {
+      const o = first as { localAddress?: unknown; localPort?: unknown };
+      this._boundLocally = o.localAddress !== undefined || o.localPort !== undefined;
+    }
     (super.connect as (...a: unknown[]) => this)(...args);
     this._countOpen();
     return this;
@@ -344,6 +350,13 @@ export class Socket extends net.Socket implements Budgeted {
       cb(error);
       if (!this.destroyed) report(this, this.writableLength);
     };
+  }
+
+  // A connect that failed for want of a free local port says so, as on the native backends.
+  override destroy(error?: Error): this {
+    const e = error as (Error & { syscall?: string; code?: string }) | undefined;
+    if (e?.syscall === 'connect' && !this._boundLocally && !this.destroyed) e.message += portExhaustionHint(e.code);
+    return super.destroy(error);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
