@@ -4,7 +4,7 @@
 // still loads, on the node backend, with one warning, and serves. Each case is a child
 // process: the choice is made once per process, at import.
 import { describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { overlapped } from './helpers/impls';
@@ -81,8 +81,9 @@ describe('overlapped: choosing a backend', () => {
       cpSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
       writeFileSync(path.join(dir, 'binding.gyp'), '{}');
       cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), { recursive: true });
-      // node-gyp-build, which the loader uses; 'junction' lets Windows make it unprivileged.
-      symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'junction');
+      // node-gyp-build, which the loader uses: copied, not linked (Wine cannot make links).
+      const ngb = path.dirname(require.resolve('node-gyp-build/package.json', { paths: [root] }));
+      cpSync(ngb, path.join(dir, 'node_modules', 'node-gyp-build'), { recursive: true });
       return dir;
     }
 
