@@ -28,7 +28,8 @@ const ECHO = `
     c.on('data', (d) => (got += d));
     c.on('close', () => server.close(() => setImmediate(() => console.log(JSON.stringify({
       backend: net.backend, got, ours: c instanceof net.Socket, probe: net.stats().backendProbe,
-      socketsOpen: net.stats().socketsOpen, warnings,
+      socketsOpen: net.stats().socketsOpen, poolBytes: net.stats().poolBytes,
+      statsKeys: Object.keys(net.stats()).sort(), warnings,
     })))));
   });`;
 
@@ -52,6 +53,9 @@ describe('overlapped: choosing a backend', () => {
     const r = await child({ OVERLAPPED_BACKEND: name });
     if (probe[name as keyof typeof probe] === 'ok') {
       expect(r).toMatchObject({ backend: name, got: 'ping', ours: true, socketsOpen: 0, warnings: [] });
+      // stats() has one shape whatever the backend; the node backend has no pool.
+      expect(r.statsKeys).toEqual(Object.keys(overlapped.stats()).sort());
+      if (name === 'node') expect(r.poolBytes).toBe(0);
     } else {
       expect(r.code).toBe('ERR_OVERLAPPED_BACKEND');
       // The refusal says why, in the probe's words: "iocp: not this platform", "epoll: EINVAL ..."

@@ -60,7 +60,9 @@ export class Server extends net.Server {
   // node:net's Server constructs its own Socket class for each connection; it becomes ours
   // before anyone sees it. 'listening' and close() keep stats().listenersOpen.
   override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'connection') {
+    // Only node:net's own sockets: a program may emit 'connection' itself with another
+    // stream (a TLS socket, a Duplex), which must stay what it is.
+    if (event === 'connection' && Object.getPrototypeOf(args[0]) === net.Socket.prototype) {
       adopt(args[0] as net.Socket, { ...this._accept, writeLimit: this._writeLimit ?? config.socketWriteLimit });
     } else if (event === 'listening' && !this._counted) {
       this._counted = true;
