@@ -1,9 +1,9 @@
 // Loads the native addon, starts this environment's backend, and routes the batches of
 // completions it delivers to the Socket and Server objects that own each handle id.
 //
-// Backend choice: OVERLAPPED_BACKEND names one ('io_uring', 'iocp'); otherwise the platform's
-// default is used. The answer is fixed for the life of the environment and reported as
-// `backend` by the package.
+// Backend choice (see "choosing a backend" below): probed once per environment at import,
+// OVERLAPPED_BACKEND overrides it, the package reports it as `backend`. When the addon cannot
+// load, this module still loads, and the node backend is chosen.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { markAsUntransferable } from 'node:worker_threads';
@@ -90,7 +90,9 @@ function findPackageRoot(start: string): string {
   }
 }
 
-function load(): NativeBinding {
+// The addon, or why it could not be loaded. Failing to load is not fatal: the node backend
+// serves then (see choose() below).
+function load(): NativeBinding | Error {
   const root = findPackageRoot(__dirname);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
@@ -110,11 +112,26 @@ function load(): NativeBinding {
     );
     (err as Error & { code: string }).code = 'ERR_OVERLAPPED_ADDON_LOAD';
     (err as Error & { cause: unknown }).cause = e;
-    throw err;
+    return err;
   }
 }
 
-export const native: NativeBinding = load();
+const loaded = load();
+
+/** Why the addon could not be loaded, or undefined when it was. */
+export const addonLoadError: Error | undefined = loaded instanceof Error ? loaded : undefined;
+
+// What socket.ts and server.ts call. They are loaded only when a native backend was chosen,
+// which needs the addon; should anything reach it on the node backend all the same, it fails
+// with a message that says so rather than "cannot read properties of undefined".
+export const native: NativeBinding =
+  loaded instanceof Error
+    ? (new Proxy({}, {
+        get(_target, key) {
+          throw new Error(`overlapped: internal error: native.${String(key)} used, but the addon is not loaded (backend 'node')`);
+        },
+      }) as NativeBinding)
+    : loaded;
 
 const handles = new Map<number, HandleOwner>();
 
@@ -165,36 +182,110 @@ function onBatch(events: Int32Array, count: number, slabs: ArrayBuffer[]): void 
   views.length = 0; // the slabs are not kept alive from here
 }
 
-function defaultBackend(): string {
-  return process.platform === 'win32' ? 'iocp' : 'io_uring';
+// ---- choosing a backend ---------------------------------------------------------------------
+//
+// Once per environment, at first import, by probing what works here rather than by kernel
+// version (a kernel may have io_uring and still refuse it: seccomp in containers, the
+// kernel.io_uring_disabled sysctl since Linux 6.6): io_uring, else epoll on Linux; IOCP on
+// Windows; else the node backend (node:net under the same API, lib/node/). native.probe()
+// starts nothing. OVERLAPPED_BACKEND forces one; a name that is unknown or cannot run here is
+// an error, not a silent fallback, since an operator who names one means it.
+
+/** The backends, in order of preference. */
+export const BACKENDS = ['io_uring', 'epoll', 'iocp', 'node'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** What each backend's probe said here: 'ok', an error name ('EPERM'), or why it was not tried. */
+export type BackendProbe = Record<BackendName, string>;
+
+const PLATFORM: Record<Exclude<BackendName, 'node'>, NodeJS.Platform> = {
+  io_uring: 'linux',
+  epoll: 'linux',
+  iocp: 'win32',
+};
+
+// Hints for the probe results an operator is likely to meet.
+const HINTS: Record<string, string> = {
+  'io_uring EPERM': 'blocked by seccomp or kernel.io_uring_disabled?',
+  'io_uring ENOSYS': 'no io_uring in this kernel, or blocked by seccomp',
+  'io_uring EINVAL': 'needs Linux 6.0 or newer',
+  'epoll EINVAL': 'not in this build of the addon',
+  'iocp EINVAL': 'not in this build of the addon',
+};
+
+function probeAll(): BackendProbe {
+  const { errnoName } = require('./errors') as typeof import('./errors');
+  const result = {} as BackendProbe;
+  for (const name of BACKENDS) {
+    if (name === 'node') result[name] = 'ok';
+    else if (process.platform !== PLATFORM[name]) result[name] = 'not this platform';
+    else if (addonLoadError) result[name] = 'addon not loaded';
+    else {
+      const r = native.probe(name);
+      result[name] = r === 0 ? 'ok' : errnoName(r);
+    }
+  }
+  return result;
 }
 
-function backendError(requested: string, errno: number): Error {
-  const { errnoName } = require('./errors') as typeof import('./errors');
-  const err = new Error(
-    `overlapped: the ${requested} backend could not start here (${errnoName(errno)}). ` +
-      (requested === 'io_uring'
-        ? 'io_uring needs Linux 6.0 or newer and may be disabled by seccomp or ' +
-          'the kernel.io_uring_disabled sysctl.'
-        : ''),
-  );
-  Object.assign(err, { code: 'ERR_OVERLAPPED_BACKEND', errno });
+/** Why backends were or were not usable, one line each: "io_uring: EPERM (blocked by ...?)". */
+function explain(probe: BackendProbe): string {
+  return BACKENDS.map((name) => {
+    const said = probe[name];
+    const hint = HINTS[`${name} ${said}`];
+    return `${name}: ${said}${hint ? ` (${hint})` : ''}`;
+  }).join('; ');
+}
+
+function backendError(message: string, errno?: number): Error {
+  const { OverlappedError } = require('./errors') as typeof import('./errors');
+  const err = new OverlappedError('ERR_OVERLAPPED_BACKEND', message);
+  if (errno !== undefined) Object.assign(err, { errno });
   return err;
 }
 
-function choose(): string {
-  const requested = process.env.OVERLAPPED_BACKEND || defaultBackend();
-  const r = native.probe(requested);
-  if (r !== 0) throw backendError(requested, r);
-  return requested;
+/** What each backend's probe said in this environment (stats().backendProbe). */
+export const backendProbe: BackendProbe = probeAll();
+
+function choose(): BackendName {
+  const forced = process.env.OVERLAPPED_BACKEND;
+  if (forced) {
+    if (!(BACKENDS as readonly string[]).includes(forced)) {
+      throw backendError(
+        `overlapped: OVERLAPPED_BACKEND=${forced} is not a backend; valid names: ${BACKENDS.join(', ')}. ` +
+          `Here: ${explain(backendProbe)}`,
+      );
+    }
+    const name = forced as BackendName;
+    if (backendProbe[name] !== 'ok') {
+      throw backendError(
+        `overlapped: OVERLAPPED_BACKEND=${name}, but the ${name} backend cannot run here. ` +
+          `Here: ${explain(backendProbe)}` +
+          (addonLoadError && name !== 'node' && PLATFORM[name] === process.platform ? `. ${addonLoadError.message}` : ''),
+      );
+    }
+    return name;
+  }
+  const name = BACKENDS.find((b) => backendProbe[b] === 'ok') as BackendName; // 'node' always is
+  if (name === 'node') {
+    // One warning per environment, here where the choice is made: the program runs, on
+    // node:net, without the bounded receive pool. Not when OVERLAPPED_BACKEND=node asked for it.
+    process.emitWarning(
+      `overlapped: no native backend can run here (${explain(backendProbe)}); using the node ` +
+        `backend (node:net with overlapped's write budgets, no receive pool).` +
+        (addonLoadError ? ` ${addonLoadError.message}` : ''),
+      { code: 'OVERLAPPED_NODE_BACKEND' },
+    );
+  }
+  return name;
 }
 
 /**
- * The backend this environment uses: 'io_uring' (Linux) or 'iocp' (Windows). Known at
- * import (a cheap probe); the backend itself starts on first use, so configure() can still
- * shape the receive pool until then.
+ * The backend this environment uses: 'io_uring' or 'epoll' (Linux), 'iocp' (Windows), or
+ * 'node'. Known at import (cheap probes); a native backend itself starts on first use, so
+ * configure() can still shape the receive pool until then.
  */
-export const backendName: string = choose();
+export const backendName: BackendName = choose();
 
 let started = false;
 
@@ -208,7 +299,10 @@ export function ensureStarted(): void {
   if (started) return;
   const { config, freezePool } = require('./config') as typeof import('./config');
   const r = native.init(onBatch, backendName, config.recvBufferSize, config.recvBufferCount, config.recvMode === 'multishot');
-  if (typeof r !== 'string') throw backendError(backendName, r);
+  if (typeof r !== 'string') {
+    const { errnoName } = require('./errors') as typeof import('./errors');
+    throw backendError(`overlapped: the ${backendName} backend could not start here (${errnoName(r)})`, r);
+  }
   started = true;
   freezePool();
 }

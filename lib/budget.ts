@@ -19,6 +19,7 @@
 // broadcasts) regardless of write()'s return value meets the per-socket hard limit instead.
 import { isStarted, native } from './binding';
 import { config } from './config';
+import { ERR_SOCKET_BUFFER_LIMIT } from './errors';
 
 /** What a socket exposes to the budget. */
 export interface Budgeted {
@@ -109,8 +110,42 @@ export function forget(s: Budgeted): void {
   report(s, 0);
 }
 
-export function noteLimitDestroy(): void {
+/** What the hard limit needs of a socket: both backends' Sockets are stream Writables. */
+export interface Limited {
+  readonly destroyed: boolean;
+  readonly writableEnded: boolean;
+  readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  destroy(err: Error): unknown;
+}
+
+/**
+ * The per-socket hard limit, checked by write() and end() before the stream takes `chunk`:
+ * true to take it, false when the socket has been destroyed with ERR_SOCKET_BUFFER_LIMIT
+ * instead.
+ */
+export function admit(s: Limited, limit: number, chunk: unknown, encoding: unknown): boolean {
+  if (s.destroyed || s.writableEnded) return true; // Writable reports those itself
+  let n = 0;
+  if (typeof chunk === 'string') {
+    const enc = typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8';
+    n = Buffer.byteLength(chunk, enc);
+  } else if (ArrayBuffer.isView(chunk)) {
+    n = chunk.byteLength;
+  }
+  const queued = s.writableLength + n;
+  if (queued <= limit) return true;
+  // The limit is for writers that ignore back-pressure: a write made while the stream has
+  // not asked for 'drain' is taken whole, however large (socket.end(bigBuffer) works as on
+  // node:net; those bytes are already in memory). Writing on past write() === false is what
+  // grows memory without bound, and that is what is stopped.
+  if (!s.writableNeedDrain) return true;
   destroyedForLimit++;
+  const peer = s.remoteAddress ? `${s.remoteAddress}:${s.remotePort}` : 'a socket';
+  s.destroy(ERR_SOCKET_BUFFER_LIMIT(limit, queued, peer));
+  return false;
 }
 
 export interface BudgetStats {

@@ -68,6 +68,25 @@ export function uvExceptionWithHostPort(
   return err;
 }
 
+/** Connect failures that mean "no ephemeral port left" when the program bound nothing. */
+const PORT_EXHAUSTION_CODES = new Set<string | undefined>(
+  process.platform === 'win32' ? ['EADDRNOTAVAIL', 'ENOBUFS', 'EADDRINUSE'] : ['EADDRNOTAVAIL'],
+);
+
+/**
+ * What to add to the message of a connect that failed with `code` when the program bound no
+ * local address ('' when nothing): the system found no free local port for this destination,
+ * a cause not obvious from the code alone. Windows reports it from the implicit bind
+ * ConnectEx needs: WSAENOBUFS (which also means Winsock is out of buffer space) or, under
+ * Wine, EADDRINUSE.
+ */
+export function portExhaustionHint(code: string | undefined): string {
+  if (!PORT_EXHAUSTION_CODES.has(code)) return '';
+  return code === 'ENOBUFS'
+    ? ' (no free local port, or no socket buffer space: Windows reports both as ENOBUFS)'
+    : ' (no free local port: the ephemeral port range is exhausted for this destination)';
+}
+
 /** An error with a stable `code`, the way node's internal ERR_* errors look. */
 export class OverlappedError extends Error {
   readonly code: string;

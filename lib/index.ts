@@ -1,38 +1,95 @@
 // overlapped: node:net's TCP API over completion-based I/O (io_uring on Linux, IOCP on
-// Windows) with pooled, bounded receive buffers. `import net from 'overlapped'` and code
+// Windows) with pooled, bounded receive buffers, or over node:net itself (the node backend)
+// where the addon cannot load. `import net from 'overlapped'` and code
 // written for node:net keeps working; see docs/api.md for what differs.
 import * as netUtil from 'node:net';
 
-import { backendName, ensureStarted, native, type NativeStats } from './binding';
+import {
+  backendName,
+  backendProbe,
+  ensureStarted,
+  native,
+  type BackendName,
+  type BackendProbe,
+  type NativeStats,
+} from './binding';
 import { budgetStats, type BudgetStats } from './budget';
 import { configure, type OverlappedConfig } from './config';
-import { Server, type ListenOptions, type ServerOpts } from './server';
-import { Socket, type OnReadOpts, type SocketConstructorOpts, type TcpSocketConnectOpts } from './socket';
+import type { Server as NativeServer, ListenOptions, ServerOpts } from './server';
+import type { Socket as NativeSocket, OnReadOpts, SocketConstructorOpts, TcpSocketConnectOpts } from './socket';
 
-export { Server, Socket };
 export type { ListenOptions, OnReadOpts, ServerOpts, SocketConstructorOpts, TcpSocketConnectOpts };
 export type { SocketBufferLimitError, SystemError } from './errors';
 export { configure };
-export type { OverlappedConfig };
+export type { OverlappedConfig, BackendName, BackendProbe };
 export type { AddressInfo } from 'node:net';
 
-/** Which backend this environment uses: 'io_uring' (Linux) or 'iocp' (Windows). */
-export const backend: string = backendName;
+type BackendCounters = NativeStats & {
+  /** Times a server stopped accepting at maxConnections. */
+  acceptPausesAtMaxConnections: number;
+};
+
+// One implementation, chosen once (node-pty's way): the native Socket and Server over the
+// addon, or node:net's under the same names and types (lib/node/) where the addon cannot load
+// or OVERLAPPED_BACKEND=node. Modules are required here, not imported, so that the node
+// backend never loads the native one's.
+interface Implementation {
+  Socket: typeof NativeSocket;
+  Server: typeof NativeServer;
+  counters(): BackendCounters;
+}
+
+function implementation(): Implementation {
+  if (backendName === 'node') {
+    const node = require('./node') as typeof import('./node');
+    // The node classes take the same options and keep the same API; they are typed as the
+    // native ones so that `import net from 'overlapped'` has one set of typings.
+    return {
+      Socket: node.Socket as unknown as typeof NativeSocket,
+      Server: node.Server as unknown as typeof NativeServer,
+      counters: node.counters,
+    };
+  }
+  const { Socket } = require('./socket') as typeof import('./socket');
+  const { Server } = require('./server') as typeof import('./server');
+  return {
+    Socket,
+    Server,
+    counters() {
+      ensureStarted();
+      return { ...native.stats(), acceptPausesAtMaxConnections: Server.acceptPauses };
+    },
+  };
+}
+
+const impl = implementation();
+
+/** A TCP socket, as node:net's Socket (a stream.Duplex). */
+export const Socket: typeof NativeSocket = impl.Socket;
+export type Socket = NativeSocket;
+/** A TCP server, as node:net's Server. */
+export const Server: typeof NativeServer = impl.Server;
+export type Server = NativeServer;
+
+/**
+ * Which backend this environment uses: 'io_uring' or 'epoll' (Linux), 'iocp' (Windows), or
+ * 'node' (node:net underneath; see docs/api.md). stats().backendProbe says why.
+ */
+export const backend: BackendName = backendName;
 
 /**
  * Counters and peaks: the receive pool (native), the write budget (userland queues), sockets
- * and accepts. See docs/api.md for each field.
+ * and accepts, and what each backend's probe said. See docs/api.md for each field.
  */
-export type Stats = NativeStats &
+export type Stats = BackendCounters &
   BudgetStats & {
-    /** Times a server stopped accepting at maxConnections. */
-    acceptPausesAtMaxConnections: number;
+    /** Per backend: 'ok', the probe's error name ('EPERM'), or why it was not tried. */
+    backendProbe: BackendProbe;
   };
 
 /** A snapshot of all counters. Cheap enough to call every second with thousands of sockets. */
 export function stats(): Stats {
-  ensureStarted();
-  return { ...native.stats(), ...budgetStats(), acceptPausesAtMaxConnections: Server.acceptPauses };
+  return { ...impl.counters(), ...budgetStats(), backendProbe: { ...backendProbe } };
 }
 
 /** Creates a TCP server, as node:net's createServer(). */

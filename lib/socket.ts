@@ -8,7 +8,7 @@ import { Duplex } from 'node:stream';
 import * as netUtil from 'node:net';
 
 import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
-import { forget, noteLimitDestroy, report, type Budgeted } from './budget';
+import { admit, forget, report, type Budgeted } from './budget';
 import { checkWriteLimit, config } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
@@ -16,17 +16,12 @@ import {
   ERR_OUT_OF_RANGE,
   ERR_OVERLAPPED_UNSUPPORTED,
   ERR_SOCKET_BAD_PORT,
-  ERR_SOCKET_BUFFER_LIMIT,
   ERR_SOCKET_CLOSED,
   errnoException,
   errnoName,
   exceptionWithHostPort,
+  portExhaustionHint,
 } from './errors';
-
-/** Connect failures that mean "no ephemeral port left" when the program bound nothing. */
-const PORT_EXHAUSTION_CODES = new Set<string | undefined>(
-  process.platform === 'win32' ? ['EADDRNOTAVAIL', 'ENOBUFS', 'EADDRINUSE'] : ['EADDRNOTAVAIL'],
-);
 
 /** Options for `new Socket()`, as node:net's. */
 export interface SocketConstructorOpts {
@@ -399,25 +394,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   private _admit(chunk: unknown, encoding: unknown): boolean {
-    if (this.destroyed || this.writableEnded) return true; // Writable reports those itself
-    let n = 0;
-    if (typeof chunk === 'string') {
-      const enc = typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8';
-      n = Buffer.byteLength(chunk, enc);
-    } else if (ArrayBuffer.isView(chunk)) {
-      n = chunk.byteLength;
-    }
-    const queued = this.writableLength + n;
-    if (queued <= this._writeLimit) return true;
-    // The limit is for writers that ignore back-pressure: a write made while the stream has
-    // not asked for 'drain' is taken whole, however large (socket.end(bigBuffer) works as on
-    // node:net; those bytes are already in memory). Writing on past write() === false is what
-    // grows memory without bound, and that is what is stopped.
-    if (!this.writableNeedDrain) return true;
-    noteLimitDestroy();
-    const peer = this.remoteAddress ? `${this.remoteAddress}:${this.remotePort}` : 'a socket';
-    this.destroy(ERR_SOCKET_BUFFER_LIMIT(this._writeLimit, queued, peer));
-    return false;
+    return admit(this, this._writeLimit, chunk, encoding);
   }
 
   private _queuedChanged(): void {
@@ -585,16 +562,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
 
   private _connectError(result: number, address: string, port: number): Error {
     const err = exceptionWithHostPort(result, 'connect', address, port);
-    if (!this._boundLocally && PORT_EXHAUSTION_CODES.has(err.code)) {
-      // Nothing was bound by the program, so the system found no free local port for this
-      // destination: name the cause, it is not obvious from the code alone. Windows reports
-      // it from the implicit bind ConnectEx needs: WSAENOBUFS (which also means Winsock is
-      // out of buffer space) or, under Wine, EADDRINUSE.
-      err.message +=
-        err.code === 'ENOBUFS'
-          ? ' (no free local port, or no socket buffer space: Windows reports both as ENOBUFS)'
-          : ' (no free local port: the ephemeral port range is exhausted for this destination)';
-    }
+    // Nothing bound by the program: a failure that means no free local port says so.
+    if (!this._boundLocally) err.message += portExhaustionHint(err.code);
     return err;
   }
 

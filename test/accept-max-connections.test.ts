@@ -6,7 +6,9 @@ import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { closeServer, listen, overlapped } from './helpers/impls';
 
-describe('overlapped: maxConnections', () => {
+// Not on the node backend: there maxConnections is node:net's, which accepts and closes the
+// peers past it ('drop'); node:net has no way to stop accepting for a while (lib/node/server.ts).
+describe.skipIf(overlapped.backend === 'node')('overlapped: maxConnections', () => {
   it('pauses accepting at the limit and serves the waiting peers as slots free', async () => {
     const live = new Set<unknown>();
     let maxLive = 0;

@@ -37,7 +37,8 @@ describe('overlapped: naive echo under non-reading clients', () => {
     // at most maxReadBytes: 64 KiB on io_uring (a pool buffer and what follows it, so that
     // bulk data is not cut into pool-buffer pieces: see docs/api.md, "Receive modes"), one
     // pool buffer on IOCP. The global bound below stays far under the budget either way.
-    expect(during.maxReadBytes).toBeGreaterThanOrEqual(during.poolBytes / during.poolBuffers);
+    // (The node backend has no pool; node:net's reads are up to 64 KiB.)
+    if (overlapped.backend !== 'node') expect(during.maxReadBytes).toBeGreaterThanOrEqual(during.poolBytes / during.poolBuffers);
     expect(during.maxReadBytes).toBeLessThanOrEqual(64 * 1024);
     const perSocketBound = 16 * 1024 + during.maxReadBytes;
     expect(during.largestSocketQueuedBytesPeak).toBeLessThanOrEqual(perSocketBound);

@@ -43,7 +43,9 @@ describe('overlapped: configure()', () => {
     overlapped.configure({ writeBudget, socketWriteLimit });
   });
 
-  it('shapes the pool before the first use, and refuses to once started', async () => {
+  // The node backend has no receive pool (node:net reads into a new Buffer each time): its
+  // pool figures stay 0 and nothing starts that would fix a pool's shape.
+  it.skipIf(overlapped.backend === 'node')('shapes the pool before the first use, and refuses to once started', async () => {
     const code = `
       const net = require('overlapped');
       net.configure({ recvBufferSize: 8192, recvBufferCount: 64 });
@@ -61,7 +63,8 @@ describe('overlapped: configure()', () => {
       env: { ...process.env, OVERLAPPED_RECV_BUFFER_COUNT: '32', OVERLAPPED_WRITE_BUDGET: '1048576' },
     });
     const st = JSON.parse(stdout);
-    expect(st.poolBuffers).toBe(32);
+    if (overlapped.backend !== 'node') expect(st.poolBuffers).toBe(32); // no pool on the node backend
+    expect(st.backendProbe).toBeDefined();
     expect(st.writeBudget).toBe(1048576);
     const bad = await runNode(['-e', `require('overlapped')`], {
       cwd: root,

@@ -6,6 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { expectedBackend } from './helpers/impls';
 
 const run = promisify(execFile);
 
@@ -18,7 +19,7 @@ describe('overlapped: independent client', () => {
     try {
       const [line] = (await once(server.stdout!, 'data')) as [Buffer];
       const { port, backend } = JSON.parse(line.toString());
-      expect(backend).toBe(process.platform === 'win32' ? 'iocp' : 'io_uring');
+      expect(backend).toBe(expectedBackend);
       const { stdout } = await run('python3', [path.join(__dirname, 'fixtures', 'echo-client.py'), String(port)]);
       expect(stdout.trim()).toBe('400');
     } finally {

@@ -2,10 +2,10 @@
 // from the package's own entry points, and reports its backend.
 import { describe, expect, it } from 'vitest';
 import * as path from 'node:path';
+import { expectedBackend as expected } from './helpers/impls';
 import { runNode } from './helpers/run-node';
 
 const root = path.join(__dirname, '..');
-const expected = process.platform === 'win32' ? 'iocp' : 'io_uring';
 
 describe('overlapped: package entry points', () => {
   it('require("overlapped") gives the node:net-shaped API', async () => {

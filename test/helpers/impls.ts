@@ -11,6 +11,12 @@ import { createHash } from 'node:crypto';
 const require = createRequire(__filename);
 export const overlapped = require('overlapped') as typeof import('../../dist/cjs/index');
 
+/**
+ * The backend the suite runs against: OVERLAPPED_BACKEND's when the suite is run with it
+ * (`OVERLAPPED_BACKEND=node npx vitest run`), else the platform's native one.
+ */
+export const expectedBackend = process.env.OVERLAPPED_BACKEND || (process.platform === 'win32' ? 'iocp' : 'io_uring');
+
 export type Net = Pick<typeof nodeNet, 'createServer' | 'connect' | 'createConnection'>;
 export const impls: Array<[string, Net]> = [
   ['overlapped', overlapped as unknown as Net],

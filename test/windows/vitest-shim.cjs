@@ -15,6 +15,16 @@ function matches(actual, expected) {
   if (expected && expected[kMatcher]) return expected[kMatcher](actual);
   return util.isDeepStrictEqual(actual, expected);
 }
+// toMatchObject: every key the expected object names matches, recursively; arrays match
+// element by element and in length, as vitest's does.
+function matchesObject(actual, expected) {
+  if (expected && expected[kMatcher]) return expected[kMatcher](actual);
+  if (Array.isArray(expected))
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => matchesObject(actual[i], e));
+  if (expected !== null && typeof expected === 'object')
+    return actual != null && typeof actual === 'object' && Object.keys(expected).every((k) => matchesObject(actual[k], expected[k]));
+  return Object.is(actual, expected);
+}
 function show(v) {
   return util.inspect(v && v[kMatcher] ? { objectContaining: v.shape } : v, { depth: 3, breakLength: 120 });
 }
@@ -24,6 +34,7 @@ function expect(actual, label) {
   const m = {
     toBe: (e) => Object.is(actual, e) || fail(`to be ${show(e)}`),
     toEqual: (e) => matches(actual, e) || fail(`to equal ${show(e)}`),
+    toMatchObject: (e) => matchesObject(actual, e) || fail(`to match ${show(e)}`),
     toBeGreaterThan: (e) => actual > e || fail(`to be > ${e}`),
     toBeGreaterThanOrEqual: (e) => actual >= e || fail(`to be >= ${e}`),
     toBeLessThan: (e) => actual < e || fail(`to be < ${e}`),
@@ -33,6 +44,7 @@ function expect(actual, label) {
     toContain: (e) => (actual != null && actual.includes(e)) || fail(`to contain ${show(e)}`),
     toMatch: (re) => (typeof re === 'string' ? actual.includes(re) : re.test(actual)) || fail(`to match ${re}`),
     toBeUndefined: () => actual === undefined || fail('to be undefined'),
+    toBeDefined: () => actual !== undefined || fail('to be defined'),
     toBeNull: () => actual === null || fail('to be null'),
     toBeTruthy: () => !!actual || fail('to be truthy'),
     toThrow: (e) => {
@@ -52,13 +64,13 @@ function expect(actual, label) {
 }
 expect.objectContaining = objectContaining;
 
-function each(table) {
+function each(table, make = (title, fn) => test.describe(title, fn)) {
   return (name, fn) => {
     for (const row of table) {
       const args = Array.isArray(row) ? row : [row];
       let i = 0;
       const title = name.replace(/%s/g, () => String(args[i++]));
-      test.describe(title, () => fn(...args));
+      make(title, () => fn(...args));
     }
   };
 }
@@ -68,5 +80,9 @@ describe.each = each;
 describe.runIf = (cond) => (cond ? describe : (name, fn) => test.describe(name, { skip: 'not on this platform' }, fn));
 const it = (name, fn, timeout) => test.it(name, { timeout: typeof timeout === 'number' ? timeout : 120_000 }, fn);
 it.runIf = (cond) => (cond ? it : (name, fn) => test.it(name, { skip: 'not on this platform' }, fn));
+it.each = (table) => each(table, (title, fn) => it(title, fn));
+// skipIf: the condition names why (a backend without the feature); the reason is the test's comment.
+describe.skipIf = (cond) => (cond ? (name, fn) => test.describe(name, { skip: 'skipIf' }, fn) : describe);
+it.skipIf = (cond) => (cond ? (name, fn) => test.it(name, { skip: 'skipIf' }, fn) : it);
 
 module.exports = { describe, it, expect };

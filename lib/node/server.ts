@@ -1,0 +1,81 @@
+// The node backend's Server: node:net's own Server, whose accepted sockets become the node
+// backend's Socket (lib/node/socket.ts) with the Server's writeLimit,
+// pauseOnWriteBackpressure and onread options. IPC is refused as on the native backends.
+//
+// maxConnections is node:net's here: a connection past it is accepted and closed ('drop'),
+// where the native backends stop accepting and let it wait (docs/api.md); node:net offers
+// no way to stop accepting for a while.
+import * as net from 'node:net';
+
+import { checkWriteLimit, config } from '../config';
+import { ERR_INVALID_ARG_TYPE, ERR_OVERLAPPED_UNSUPPORTED } from '../errors';
+import type { ListenOptions, ServerOpts } from '../server';
+import { adopt, type AcceptOpts, type Socket } from './socket';
+
+/** Counters of the node backend's listeners, for stats(). */
+export const serverCounters = { listenersOpen: 0 };
+
+export class Server extends net.Server {
+  /** Times accepting was paused at maxConnections: always 0 here (see above). */
+  static acceptPauses = 0;
+
+  // What accepted sockets get (undefined writeLimit: configure()'s at each accept, as the
+  // native Server does).
+  declare private _writeLimit: number | undefined;
+  declare private _accept: Omit<AcceptOpts, 'writeLimit'>;
+  declare private _counted: boolean;
+
+  constructor(connectionListener?: (socket: Socket) => void);
+  constructor(options?: ServerOpts, connectionListener?: (socket: Socket) => void);
+  constructor(options?: unknown, connectionListener?: unknown) {
+    if (typeof options === 'function') {
+      connectionListener = options;
+      options = {};
+    } else if (options === undefined || options === null) {
+      options = {};
+    } else if (typeof options !== 'object') {
+      throw ERR_INVALID_ARG_TYPE('options', 'of type object', options);
+    }
+    const { writeLimit, pauseOnWriteBackpressure, onread, ...rest } = options as ServerOpts;
+    if (writeLimit !== undefined) checkWriteLimit(writeLimit);
+    super(rest, connectionListener as (socket: net.Socket) => void);
+    this._counted = false;
+    this._writeLimit = writeLimit;
+    this._accept = { pauseOnWriteBackpressure: pauseOnWriteBackpressure !== false, onread };
+  }
+
+  override listen(...args: unknown[]): this {
+    const first = args[0];
+    if (first !== null && typeof first === 'object') {
+      const opts = first as ListenOptions & { fd?: unknown; handle?: unknown };
+      if (opts.path !== undefined) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
+      if ('fd' in opts || 'handle' in opts || '_handle' in opts)
+        throw ERR_OVERLAPPED_UNSUPPORTED('listening on an existing handle or fd');
+    } else if (typeof first === 'string' && first !== '' && Number.isNaN(Number(first))) {
+      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
+    }
+    return (super.listen as (...a: unknown[]) => this)(...args);
+  }
+
+  // node:net's Server constructs its own Socket class for each connection; it becomes ours
+  // before anyone sees it. 'listening' and close() keep stats().listenersOpen.
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    // Only node:net's own sockets: a program may emit 'connection' itself with another
+    // stream (a TLS socket, a Duplex), which must stay what it is.
+    if (event === 'connection' && Object.getPrototypeOf(args[0]) === net.Socket.prototype) {
+      adopt(args[0] as net.Socket, { ...this._accept, writeLimit: this._writeLimit ?? config.socketWriteLimit });
+    } else if (event === 'listening' && !this._counted) {
+      this._counted = true;
+      serverCounters.listenersOpen++;
+    }
+    return super.emit(event, ...args);
+  }
+
+  override close(callback?: (err?: Error) => void): this {
+    if (this._counted) {
+      this._counted = false;
+      serverCounters.listenersOpen--;
+    }
+    return super.close(callback);
+  }
+}
