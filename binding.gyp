@@ -22,6 +22,7 @@
         ["OS=='linux'", {
           "sources": [
             "native/unix/socket.cc",
+            "native/epoll/epoll_backend.cc",
             "native/uring/ring.cc",
             "native/uring/uring_backend.cc"
           ]

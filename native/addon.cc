@@ -321,6 +321,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   int err = kErrInval;
 #if defined(__linux__)
   if (name == "io_uring") state->backend_ = CreateUringBackend(loop, state.get(), cfg, &err);
+  if (name == "epoll") state->backend_ = CreateEpollBackend(loop, state.get(), cfg, &err);
 #elif defined(_WIN32)
   if (name == "iocp") state->backend_ = CreateIocpBackend(loop, state.get(), cfg, &err);
 #endif
@@ -381,6 +382,7 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
   int r = kErrInval;
 #if defined(__linux__)
   if (name == "io_uring") r = ProbeUring();
+  if (name == "epoll") r = ProbeEpoll();
 #elif defined(_WIN32)
   if (name == "iocp") r = ProbeIocp();
 #endif

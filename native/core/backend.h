@@ -168,6 +168,9 @@ std::unique_ptr<Backend> CreateUringBackend(uv_loop_s* loop, EventSink* sink, co
                                             int* err);
 // Whether the backend could start here, without starting it (0 or a negative error).
 int ProbeUring();
+std::unique_ptr<Backend> CreateEpollBackend(uv_loop_s* loop, EventSink* sink, const Config& cfg,
+                                            int* err);
+int ProbeEpoll();
 std::unique_ptr<Backend> CreateIocpBackend(uv_loop_s* loop, EventSink* sink, const Config& cfg,
                                            int* err);
 int ProbeIocp();

@@ -1,0 +1,894 @@
+// The Linux readiness backend, for kernels or sandboxes where io_uring cannot run (older than
+// 6.0, blocked by seccomp or kernel.io_uring_disabled). It implements the same seam
+// (core/backend.h) of operations and completions: an operation waits until its socket is
+// ready, then the backend does the system call and reports the result as a completion.
+//
+// One epoll instance per Node environment, watched by a uv_poll on Node's own loop, as the
+// io_uring backend watches its ring fd: the epoll fd polls readable while its ready list is
+// not empty (epoll(7), "the epoll file descriptor itself ... can be monitored"), and Drain()
+// then takes events with epoll_wait(timeout 0).
+//
+// Edge-triggered. Every socket is registered once, when adopted, for EPOLLIN | EPOLLOUT |
+// EPOLLRDHUP | EPOLLET, and never modified: ReadStop(), ReadStart() and a write left waiting
+// for room cost no epoll_ctl(2). With level triggering, a socket JS stopped reading (the write
+// budgets stop and resume reads constantly) would have to drop EPOLLIN with an epoll_ctl each
+// time, or wake the loop over and over; and EPOLLOUT would have to be added and removed around
+// every write the kernel could not take whole. The price of edges is that the backend itself
+// must remember what the kernel said: a socket stays `readable` until a read returns EAGAIN
+// or less than it asked for (epoll(7): for stream sockets a short read means the receive
+// queue is exhausted), except when the edge carried EPOLLRDHUP/EPOLLHUP/EPOLLERR, which stay
+// true until the read that reports them. Readable sockets wait in a queue of our own, served
+// a bounded amount per wake.
+//
+// Reads: only while a socket is readable and ReadStart()ed, so an idle socket holds nothing
+// of the pool (as IOCP's zero-byte read). A read goes straight into the batch JS will get
+// (EventSink::DataRoom/CommitData): no copy out of a pool buffer. The receive pool still
+// bounds it: its buffers are credits, one per buffer's worth of bytes a read took, held from
+// the read until its batch has reached JS (the same span in which an io_uring buffer is
+// "in use"). When the credits run out, readable sockets wait in FIFO order for the next batch
+// (sockets_waiting, buffer_waits), exactly as io_uring's starved sockets do; so one batch
+// never holds more received bytes than the pool's size, and the budgets of lib/budget.ts see
+// the same bounds per read (one pool buffer with large reads off, MaxRead() with them on).
+// The pool's slab itself is allocated (BufferPool owns the shape) but never touched here:
+// untouched pages cost no resident memory.
+//
+// Writes: sendmsg(MSG_DONTWAIT | MSG_NOSIGNAL) at once; what the kernel leaves waits for the
+// next EPOLLOUT edge (the kernel sets SOCK_NOSPACE on the short send, so space freed later
+// wakes us), and one kWrite answers the Write() when the last byte has gone.
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "../core/accept_retry.h"
+#include "../core/backend.h"
+#include "../core/buffer_pool.h"
+#include "../core/handle_table.h"
+#include "../net/sockaddr.h"
+#include "../unix/socket.h"
+
+namespace ov {
+namespace {
+
+constexpr int kMaxEvents = 256;  // epoll events taken per round (one JS call per round)
+constexpr unsigned kMaxRoundsPerWake = 64;
+// Connections accepted from one listener per round; a listener with more waiting is served
+// again next round, after the batch has reached JS (so maxConnections can pause it).
+constexpr int kAcceptsPerRound = 64;
+
+struct Conn {
+  int fd = -1;
+  int32_t id = 0;
+  bool listener = false;
+  bool refed = true;
+  bool closing = false;
+  bool want_read = false;
+  // Edge state (see the top of the file): what the kernel last told us and we have not yet
+  // consumed. readable: a read (or, for a listener, an accept) may find something.
+  bool readable = false;
+  bool hup = false;  // the edge carried EPOLLRDHUP/EPOLLHUP/EPOLLERR: read until it is reported
+  bool eof = false;  // end of stream or a read error reported: no more reads
+  bool connecting = false;     // a non-blocking connect waits for EPOLLOUT
+  bool connect_done = false;   // connect() finished synchronously: kConnect from the loop
+  int connect_result = 0;
+  bool queued = false;          // in ready_ or rearm_
+  bool waiting_buffer = false;  // in starving_
+  bool accept_paused = false;   // AcceptPause()
+  AcceptRetry retry;            // waiting: queued in accept_retry_
+  // Write state: the iovecs of the one Write() waiting for room. The bytes belong to JS
+  // Buffers that the addon keeps alive until the kWrite event.
+  std::vector<iovec> iov;
+  size_t iov_index = 0;
+  size_t send_bytes = 0;  // bytes counted in bytes_in_flight_ for this write
+  bool write_active = false;
+  bool shutdown_pending = false;  // Shutdown() waits for the write in flight
+};
+
+// An accept that failed because of the one connection it was taking (the peer reset it, or
+// one of the pending network errors accept(2) says to treat like EAGAIN) is retried at once.
+// Every other failure backs off: descriptors or memory running out (EMFILE, ENFILE, ENOBUFS,
+// ENOMEM), and any error that would only recur, so that a listener never spins.
+// (Same classification as native/uring/uring_backend.cc; moving to core/.)
+bool AcceptFailureIsPerConnection(int err) {
+  switch (-err) {
+    case ECONNABORTED: case ECONNRESET: case EPROTO: case EPERM: case ENETDOWN:
+    case ENOPROTOOPT: case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP:
+    case ENETUNREACH:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class EpollBackend final : public Backend {
+ public:
+  EpollBackend(uv_loop_t* loop, EventSink* sink, const Config& cfg)
+      : loop_(loop), sink_(sink), cfg_(cfg) {}
+  ~EpollBackend() override;
+
+  int Init();
+  const char* Name() const override { return "epoll"; }
+  uint32_t ReadSize() const { return MaxRead(pool_.buffer_size()); }
+  int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
+  int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
+  int AcceptPause(int32_t id, bool pause) override;
+  int ReadStart(int32_t id) override;
+  int ReadStop(int32_t id) override;
+  int Write(int32_t id, const Slice* slices, size_t count) override;
+  int Shutdown(int32_t id) override;
+  int Close(int32_t id, bool reset) override;
+  int SetNoDelay(int32_t id, bool on) override;
+  int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
+  int GetAddress(int32_t id, bool peer, SockAddr* out) override;
+  int SetRef(int32_t id, bool ref) override;
+  void GetStats(Stats* out) const override;
+  void SetLargeReads(bool on) override { large_reads_ = on; }
+  void Teardown(void (*done)(void*), void* arg) override;
+
+ private:
+  Conn* Find(int32_t id) const {
+    Conn* c = conns_.Get(id);
+    return (c != nullptr && !c->closing) ? c : nullptr;
+  }
+  // Handles (shared with io_uring in shape; moving to core/).
+  Conn* Adopt(int fd, bool listener, int* err);
+  void Release(Conn* c);
+  void Finalize(Conn* c);
+  void Ref(Conn* c, bool on);
+  // The run queue.
+  void Kick(Conn* c);
+  void Requeue(Conn* c);
+  void WakeSoon();
+  unsigned ServeQueued();
+  void Serve(Conn* c);
+  void OnEvent(Conn* c, uint32_t events);
+  // Accepting.
+  void AcceptSome(Conn* c);
+  void QueueAcceptRetry(Conn* c, bool backoff);
+  void ArmAcceptTimer();
+  void RetryAccepts();
+  // Connecting.
+  void FinishConnect(Conn* c, int result);
+  // Reading.
+  void ReadOnce(Conn* c);
+  bool TakeCredits(Conn* c, size_t* len);
+  void ReturnCredits();
+  // Writing.
+  int SendSome(Conn* c);
+  void ContinueWrite(Conn* c);
+  void EndWrite(Conn* c, int result);
+  static void Advance(Conn* c, size_t n);
+  // Closing.
+  void FinishClose(Conn* c);
+
+  void Drain();
+  static void OnPoll(uv_poll_t* h, int status, int events);
+  static void OnIdle(uv_idle_t* h);
+  static void OnAcceptTimer(uv_timer_t* h);
+  static void OnHandleClosed(uv_handle_t* h);
+
+  uv_loop_t* loop_;
+  EventSink* sink_;
+  Config cfg_;
+  int epfd_ = -1;
+  uv_poll_t poll_{};
+  uv_idle_t idle_{};  // runs Drain() each loop turn while the run queue holds work
+  uv_timer_t accept_timer_{};
+  bool handles_started_ = false;
+  bool idle_active_ = false;
+  bool in_drain_ = false;
+  bool large_reads_ = true;  // SetLargeReads()
+  bool torn_down_ = false;
+  int handles_open_ = 0;
+  void (*teardown_done_)(void*) = nullptr;
+  void* teardown_arg_ = nullptr;
+
+  BufferPool pool_;
+  uint32_t credits_taken_ = 0;  // pool buffers' worth read into the batch being gathered
+
+  HandleTable<Conn> conns_;
+  // Work for the loop: sockets to read, listeners to accept on, closes and synchronous
+  // connects to report. ready_ is served this round; rearm_ collects the sockets served this
+  // round that still have more, which join ready_ only once JS has seen the batch (so that a
+  // ReadStop() it decides on lands before the next read).
+  std::deque<int32_t> ready_;
+  std::vector<int32_t> rearm_;
+  std::deque<int32_t> starving_;  // readable sockets waiting for pool credits, FIFO
+  std::vector<int32_t> accept_retry_;
+  unsigned refs_ = 0;
+
+  uint32_t sockets_open_ = 0;
+  uint32_t listeners_open_ = 0;
+  uint64_t buffer_waits_ = 0;
+  uint64_t accept_errors_ = 0;
+  uint64_t accepts_paused_ = 0;
+  uint64_t bytes_in_flight_ = 0;
+  uint64_t bytes_in_flight_peak_ = 0;
+};
+
+EpollBackend::~EpollBackend() {
+  // Teardown() normally ran; this is the path for a failed Init().
+  if (epfd_ >= 0) close(epfd_);
+  conns_.ForEach([](Conn* c) {
+    close(c->fd);
+    delete c;
+  });
+}
+
+int EpollBackend::Init() {
+  if (cfg_.recv_buffer_count == 0 || cfg_.recv_buffer_size == 0) return -EINVAL;
+  int r = pool_.Init(cfg_.recv_buffer_size, cfg_.recv_buffer_count);
+  if (r < 0) return r;
+  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0) return -errno;
+
+  uv_poll_init(loop_, &poll_, epfd_);
+  uv_idle_init(loop_, &idle_);
+  uv_timer_init(loop_, &accept_timer_);
+  poll_.data = idle_.data = accept_timer_.data = this;
+  handles_started_ = true;
+  uv_poll_start(&poll_, UV_READABLE, OnPoll);
+  // Only open, referenced sockets keep the loop alive (see Ref()).
+  uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&idle_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&accept_timer_));
+  return 0;
+}
+
+// ---- handles ---------------------------------------------------------------------------------
+
+// Takes ownership of fd: a registered, referenced Conn, or nullptr (fd closed, *err set) when
+// the handle table is full or epoll refuses the fd (ENOMEM, or ENOSPC past
+// /proc/sys/fs/epoll/max_user_watches).
+Conn* EpollBackend::Adopt(int fd, bool listener, int* err) {
+  Conn* c = new Conn;
+  c->fd = fd;
+  c->listener = listener;
+  int32_t id = conns_.Insert(c);
+  if (id == 0) {
+    delete c;
+    close(fd);
+    *err = -ENFILE;
+    return nullptr;
+  }
+  c->id = id;
+  epoll_event ev{};
+  // A listener only ever becomes readable; EPOLLRDHUP means nothing for it.
+  ev.events = listener ? (EPOLLIN | EPOLLET) : (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+  // The id, not the fd: an event taken before a close cannot reach the handle that reuses
+  // the fd number, and a stale id resolves to nothing (handle_table.h).
+  ev.data.u64 = static_cast<uint32_t>(id);
+  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    *err = -errno;
+    conns_.Remove(id);
+    delete c;
+    close(fd);
+    return nullptr;
+  }
+  if (listener)
+    ++listeners_open_;
+  else
+    ++sockets_open_;
+  Ref(c, true);
+  return c;
+}
+
+// Undoes Adopt(): closes the fd (which also takes it out of the epoll set: no other
+// descriptor refers to its open file description, epoll(7) Q6) and forgets the handle,
+// without any event.
+void EpollBackend::Release(Conn* c) {
+  close(c->fd);
+  if (c->refed) Ref(c, false);
+  if (c->listener)
+    --listeners_open_;
+  else
+    --sockets_open_;
+  conns_.Remove(c->id);  // stale ids left in the queues now resolve to nothing
+  delete c;
+}
+
+void EpollBackend::Finalize(Conn* c) {
+  int32_t id = c->id;
+  Release(c);
+  sink_->Emit(kClose, id, 0);
+}
+
+void EpollBackend::Ref(Conn* c, bool on) {
+  if (on) {
+    c->refed = true;
+    if (refs_++ == 0 && handles_started_) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
+  } else {
+    c->refed = false;
+    if (--refs_ == 0 && handles_started_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+  }
+}
+
+int EpollBackend::SetRef(int32_t id, bool ref) {
+  Conn* c = conns_.Get(id);
+  if (c == nullptr) return -EBADF;
+  if (c->closing) return 0;  // referenced until its kClose (see Close())
+  if (c->refed != ref) Ref(c, ref);
+  return 0;
+}
+
+// ---- the run queue ---------------------------------------------------------------------------
+
+// Queues a handle for the loop. Called from JS's methods too: the work (and every event it
+// makes) happens in Drain(), never synchronously.
+void EpollBackend::Kick(Conn* c) {
+  if (c->queued || c->waiting_buffer) return;
+  c->queued = true;
+  ready_.push_back(c->id);
+  WakeSoon();
+}
+
+// A handle served this round that has more to do: served again after the batch reached JS.
+void EpollBackend::Requeue(Conn* c) {
+  if (c->queued || c->waiting_buffer) return;
+  c->queued = true;
+  rearm_.push_back(c->id);
+}
+
+// Makes the loop run Drain() on its next turn without blocking (nothing on the epoll fd may
+// signal queued work). Inside Drain() the end of the pass decides.
+void EpollBackend::WakeSoon() {
+  if (in_drain_ || idle_active_ || !handles_started_ || torn_down_) return;
+  idle_active_ = true;
+  uv_idle_start(&idle_, OnIdle);
+}
+
+// One round's work: first the sockets that waited for credits, in order, then what was
+// queued before the round started. Returns how many handles were served.
+unsigned EpollBackend::ServeQueued() {
+  unsigned served = 0;
+  while (!starving_.empty() && credits_taken_ < pool_.count()) {
+    int32_t id = starving_.front();
+    starving_.pop_front();
+    Conn* c = conns_.Get(id);
+    if (c == nullptr || !c->waiting_buffer) continue;
+    c->waiting_buffer = false;
+    ++served;
+    Serve(c);
+  }
+  for (size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
+    int32_t id = ready_.front();
+    ready_.pop_front();
+    Conn* c = conns_.Get(id);
+    if (c == nullptr) continue;
+    c->queued = false;
+    ++served;
+    Serve(c);
+  }
+  return served;
+}
+
+void EpollBackend::Serve(Conn* c) {
+  if (c->closing) {
+    FinishClose(c);
+    return;
+  }
+  if (c->connect_done) {
+    c->connect_done = false;
+    FinishConnect(c, c->connect_result);
+    return;
+  }
+  if (c->listener) {
+    if (c->readable && !c->accept_paused && !c->retry.waiting) AcceptSome(c);
+    return;
+  }
+  if (c->want_read && c->readable && !c->eof && !c->connecting) ReadOnce(c);
+}
+
+void EpollBackend::OnEvent(Conn* c, uint32_t events) {
+  if (c->closing) {
+    Kick(c);
+    return;
+  }
+  if (c->listener) {
+    c->readable = true;
+    Kick(c);
+    return;
+  }
+  if (c->connecting) {
+    if (c->connect_done) return;  // finished synchronously: Serve() reports it
+    // A non-blocking connect has finished when the socket turns writable, or failed with
+    // EPOLLERR/EPOLLHUP; SO_ERROR says which (connect(2), EINPROGRESS).
+    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    int so_error = 0;
+    socklen_t len = sizeof so_error;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
+    FinishConnect(c, -so_error);
+    if (so_error != 0) return;
+  }
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    c->readable = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->hup = true;
+    if (c->want_read && !c->eof) Kick(c);
+  }
+  // A write waiting for room: try the rest now. An error (EPOLLERR) surfaces from sendmsg.
+  if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && c->write_active) ContinueWrite(c);
+}
+
+// ---- listen / accept -------------------------------------------------------------------------
+
+int32_t EpollBackend::Listen(const SockAddr& addr, const ListenOptions& opts) {
+  int fd = unix_socket::OpenListener(addr, opts, /*nonblocking=*/true);
+  if (fd < 0) return fd;
+  int err = 0;
+  Conn* c = Adopt(fd, /*listener=*/true, &err);
+  if (c == nullptr) return err;
+  // Connections already in the backlog were reported by EPOLL_CTL_ADD itself (it polls the
+  // fd once and queues an event when ready), so nothing to do here.
+  return c->id;
+}
+
+void EpollBackend::AcceptSome(Conn* c) {
+  for (int i = 0; i < kAcceptsPerRound; ++i) {
+    int fd = accept4(c->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      c->retry.backoff_ms = 0;
+      int err = 0;
+      Conn* s = Adopt(fd, /*listener=*/false, &err);
+      sink_->Emit(kAccept, c->id, s != nullptr ? s->id : err);
+      continue;
+    }
+    int err = -errno;
+    if (err == -EINTR) continue;
+    if (err == -EAGAIN || err == -EWOULDBLOCK) {
+      c->readable = false;  // the backlog is empty: the next connection is a new edge
+      return;
+    }
+    // Still `readable`: the connection that failed (or the ones behind it) is still in the
+    // backlog, and with edges nothing would tell us again; the retry timer does.
+    ++accept_errors_;
+    sink_->Emit(kAccept, c->id, err);
+    QueueAcceptRetry(c, !AcceptFailureIsPerConnection(err));
+    return;
+  }
+  Requeue(c);  // more may be waiting: next round, after JS has seen these
+}
+
+void EpollBackend::QueueAcceptRetry(Conn* c, bool backoff) {
+  // Never give up on the listener (core/accept_retry.h): a failure only delays the next accept.
+  if (!c->retry.Schedule(uv_now(loop_), backoff)) return;
+  if (backoff) ++accepts_paused_;
+  accept_retry_.push_back(c->id);
+  ArmAcceptTimer();
+}
+
+void EpollBackend::ArmAcceptTimer() {
+  if (accept_retry_.empty()) return;
+  uv_timer_start(&accept_timer_, OnAcceptTimer, NextRetryIn(accept_retry_, conns_, uv_now(loop_)),
+                 0);
+}
+
+void EpollBackend::RetryAccepts() {
+  uint64_t now = uv_now(loop_);
+  std::vector<int32_t> ids;
+  ids.swap(accept_retry_);
+  for (int32_t id : ids) {
+    Conn* c = Find(id);
+    if (c == nullptr) continue;
+    if (c->retry.due > now) {  // another listener's time came first
+      accept_retry_.push_back(id);
+      continue;
+    }
+    c->retry.waiting = false;
+    // Try again whatever the edge state: the failed connection may still be in the backlog.
+    c->readable = true;
+    if (!c->accept_paused) Kick(c);
+  }
+  ArmAcceptTimer();
+}
+
+int EpollBackend::AcceptPause(int32_t id, bool pause) {
+  Conn* c = Find(id);
+  if (c == nullptr || !c->listener) return -EBADF;
+  c->accept_paused = pause;
+  // Resuming: connections that came while paused made their edge then; serve them now.
+  if (!pause && c->readable && !c->retry.waiting) Kick(c);
+  return 0;
+}
+
+// ---- connect ---------------------------------------------------------------------------------
+
+int32_t EpollBackend::Connect(const SockAddr& addr, const SockAddr* local) {
+  int fd = unix_socket::OpenForConnect(addr, local, /*nonblocking=*/true);
+  if (fd < 0) return fd;
+  sockaddr_storage ss;
+  socklen_t len = net::ToSockaddr(addr, &ss);
+  int r;
+  do {
+    r = connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0 ? 0 : -errno;
+  } while (r == -EINTR);
+  // Registered after connect(): an unconnected TCP socket polls as EPOLLHUP (tcp_poll on
+  // TCP_CLOSE), which would look like a failed connect.
+  int err = 0;
+  Conn* c = Adopt(fd, /*listener=*/false, &err);
+  if (c == nullptr) return err;
+  if (r == -EINPROGRESS) {
+    c->connecting = true;
+    return c->id;
+  }
+  // Done at once (connected, or refused: EADDRNOTAVAIL when the ports are used up, ...):
+  // reported from the loop like every completion, as io_uring reports its connect.
+  c->connecting = true;  // until kConnect: no reads, no edge taken as a connect result
+  c->connect_done = true;
+  c->connect_result = r;
+  Kick(c);
+  return c->id;
+}
+
+void EpollBackend::FinishConnect(Conn* c, int result) {
+  c->connecting = false;
+  sink_->Emit(kConnect, c->id, result);
+  if (result == 0) {
+    // Whatever arrived before the connect was reported: the edge may already be spent.
+    c->readable = true;
+    if (c->want_read) Requeue(c);
+  }
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+int EpollBackend::ReadStart(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return -EBADF;
+  c->want_read = true;
+  if (c->readable && !c->eof && !c->connecting) Kick(c);
+  return 0;
+}
+
+int EpollBackend::ReadStop(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return -EBADF;
+  // Nothing to cancel: reads happen only in Drain(), and each one's bytes are reported. The
+  // socket keeps its edge state (readable) for the next ReadStart().
+  c->want_read = false;
+  return 0;
+}
+
+// How much the next read may take, in pool credits: one buffer's worth with large reads off
+// (or while this socket's replies back up: its reads are about to stop, lib/budget.ts), up to
+// MaxRead() with them on, never more than the credits left. False when none is left.
+bool EpollBackend::TakeCredits(Conn* c, size_t* len) {
+  uint32_t left = pool_.count() - credits_taken_;
+  if (left == 0) return false;
+  size_t want = pool_.buffer_size();
+  if (large_reads_ && !c->write_active) {
+    want = ReadSize();
+    size_t cap = static_cast<size_t>(left) * pool_.buffer_size();
+    if (want > cap) want = cap;
+  }
+  *len = want;
+  return true;
+}
+
+void EpollBackend::ReadOnce(Conn* c) {
+  size_t len = 0;
+  if (!TakeCredits(c, &len)) {
+    // The pool's worth has been read into this batch: wait, first in line, for the next one.
+    ++buffer_waits_;
+    c->waiting_buffer = true;
+    starving_.push_back(c->id);
+    return;
+  }
+  uint8_t* room = sink_->DataRoom(c->id, len);
+  ssize_t n;
+  do {
+    n = recv(c->fd, room, len, 0);  // non-blocking socket (accept4/socket SOCK_NONBLOCK)
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) {
+    sink_->CommitData(c->id, static_cast<size_t>(n));
+    // Occupancy as io_uring counts it: each buffer's worth is "in use" until the batch holding
+    // it has been handed to JS (ReturnCredits after Flush).
+    uint32_t bufs = static_cast<uint32_t>((static_cast<size_t>(n) + pool_.buffer_size() - 1) /
+                                          pool_.buffer_size());
+    credits_taken_ += bufs;
+    for (uint32_t i = 0; i < bufs; ++i) pool_.NoteFilled();
+    // A short read drained the receive queue (epoll(7)); the next bytes make a new edge. Not
+    // when the edge said FIN or an error: that is still to be read, and no new edge comes.
+    if (static_cast<size_t>(n) < len && !c->hup)
+      c->readable = false;
+    else
+      Requeue(c);
+    return;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    c->readable = false;
+    return;
+  }
+  c->readable = false;
+  c->eof = true;
+  if (n == 0)
+    sink_->Emit(kEof, c->id, 0);
+  else
+    sink_->Emit(kReadError, c->id, -errno);
+}
+
+void EpollBackend::ReturnCredits() {
+  for (; credits_taken_ > 0; --credits_taken_) pool_.NoteRecycled();
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+int EpollBackend::Write(int32_t id, const Slice* slices, size_t count) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return -EBADF;
+  if (c->write_active) return -EBUSY;
+  c->iov.resize(count);
+  size_t total = 0;
+  for (size_t i = 0; i < count; ++i) {
+    c->iov[i].iov_base = const_cast<uint8_t*>(slices[i].data);
+    c->iov[i].iov_len = slices[i].len;
+    total += slices[i].len;
+  }
+  c->iov_index = 0;
+  if (total == 0) return -EINVAL;  // JS completes empty writes itself
+  // Try the send now, as libuv's uv_write does: a socket with room in its send buffer (the
+  // common case) takes every byte and the write is done, with no event.
+  int r = SendSome(c);
+  if (r < 0) return r;
+  if (c->iov_index == c->iov.size()) return 1;
+  // The kernel is full: the rest waits for the EPOLLOUT edge (always registered, see top).
+  c->write_active = true;
+  size_t left = 0;
+  for (size_t i = c->iov_index; i < c->iov.size(); ++i) left += c->iov[i].iov_len;
+  c->send_bytes = left;
+  bytes_in_flight_ += left;
+  if (bytes_in_flight_ > bytes_in_flight_peak_) bytes_in_flight_peak_ = bytes_in_flight_;
+  return 0;
+}
+
+// sendmsg until the kernel is full or every byte is gone. 0 or -errno.
+int EpollBackend::SendSome(Conn* c) {
+  while (c->iov_index < c->iov.size()) {
+    size_t n = c->iov.size() - c->iov_index;
+    msghdr msg{};
+    msg.msg_iov = &c->iov[c->iov_index];
+    msg.msg_iovlen = n < IOV_MAX ? n : IOV_MAX;
+    size_t asked = 0;
+    for (size_t i = 0; i < msg.msg_iovlen; ++i) asked += msg.msg_iov[i].iov_len;
+    ssize_t sent = sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+    Advance(c, static_cast<size_t>(sent));
+    // Short: the send buffer is full (only IOV_MAX limited a full one; then go on).
+    if (static_cast<size_t>(sent) < asked) return 0;
+  }
+  return 0;
+}
+
+void EpollBackend::ContinueWrite(Conn* c) {
+  size_t before = c->send_bytes;
+  int r = SendSome(c);
+  if (r < 0) {
+    EndWrite(c, r);
+    return;
+  }
+  if (c->iov_index == c->iov.size()) {
+    EndWrite(c, 0);
+    return;
+  }
+  size_t left = 0;
+  for (size_t i = c->iov_index; i < c->iov.size(); ++i) left += c->iov[i].iov_len;
+  bytes_in_flight_ -= before - left;
+  c->send_bytes = left;
+}
+
+// Answers the Write() in flight with its one kWrite, then runs a Shutdown() that waited for it.
+void EpollBackend::EndWrite(Conn* c, int result) {
+  bytes_in_flight_ -= c->send_bytes;
+  c->send_bytes = 0;
+  c->write_active = false;
+  sink_->Emit(kWrite, c->id, result);
+  if (c->shutdown_pending) {
+    c->shutdown_pending = false;
+    if (result == 0) unix_socket::ShutdownWrite(c->fd);
+  }
+}
+
+// Moves the send position past n bytes that the kernel took.
+void EpollBackend::Advance(Conn* c, size_t n) {
+  while (n > 0 && c->iov_index < c->iov.size()) {
+    iovec& v = c->iov[c->iov_index];
+    if (n >= v.iov_len) {
+      n -= v.iov_len;
+      ++c->iov_index;
+    } else {
+      v.iov_base = static_cast<uint8_t*>(v.iov_base) + n;
+      v.iov_len -= n;
+      n = 0;
+    }
+  }
+  while (c->iov_index < c->iov.size() && c->iov[c->iov_index].iov_len == 0) ++c->iov_index;
+}
+
+int EpollBackend::Shutdown(int32_t id) {
+  Conn* c = Find(id);
+  if (c == nullptr || c->listener) return -EBADF;
+  // After the queued write: a FIN now would cut it off.
+  if (c->write_active) {
+    c->shutdown_pending = true;
+    return 0;
+  }
+  return unix_socket::ShutdownWrite(c->fd);
+}
+
+// ---- close -----------------------------------------------------------------------------------
+
+int EpollBackend::Close(int32_t id, bool reset) {
+  Conn* c = Find(id);
+  if (c == nullptr) return -EBADF;
+  if (reset && !c->listener) {
+    // The fd is closed in Finalize(); with a zero linger that close sends an RST (socket(7)).
+    linger l{1, 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+  c->closing = true;
+  c->want_read = false;
+  // A closing handle keeps the loop alive until its kClose, as a closing libuv handle does.
+  // Finalize() drops the ref.
+  if (!c->refed) Ref(c, true);
+  // A listener must refuse new connections from now on, as a synchronous close() would make
+  // it (node:net's server.close()): shutdown() on a listening socket stops it listening.
+  if (c->listener) shutdown(c->fd, SHUT_RDWR);
+  // kClose comes from the loop, as every event does. A socket waiting for pool credits is
+  // served from starving_ instead (Kick skips it); ServeQueued finalizes it there.
+  Kick(c);
+  if (c->waiting_buffer) WakeSoon();
+  return 0;
+}
+
+// The loop's half of Close(): the write in flight gets its kWrite first, then kClose.
+void EpollBackend::FinishClose(Conn* c) {
+  if (c->write_active) EndWrite(c, -ECANCELED);
+  Finalize(c);
+}
+
+// ---- options and queries ---------------------------------------------------------------------
+
+int EpollBackend::SetNoDelay(int32_t id, bool on) {
+  Conn* c = Find(id);
+  return c == nullptr ? -EBADF : unix_socket::SetNoDelay(c->fd, on);
+}
+
+int EpollBackend::SetKeepAlive(int32_t id, bool on, unsigned delay) {
+  Conn* c = Find(id);
+  return c == nullptr ? -EBADF : unix_socket::SetKeepAlive(c->fd, on, delay);
+}
+
+int EpollBackend::GetAddress(int32_t id, bool peer, SockAddr* out) {
+  Conn* c = Find(id);
+  return c == nullptr ? -EBADF : unix_socket::GetAddress(c->fd, peer, out);
+}
+
+void EpollBackend::GetStats(Stats* out) const {
+  out->pool_bytes = pool_.bytes();
+  out->pool_buffers = pool_.count();
+  out->buffers_in_use = pool_.in_use();
+  out->buffers_in_use_peak = pool_.peak();
+  uint32_t waiting = 0;  // the line may hold ids of sockets closed since; count live ones
+  for (int32_t id : starving_) {
+    const Conn* c = conns_.Get(id);
+    if (c != nullptr && c->waiting_buffer) ++waiting;
+  }
+  out->sockets_waiting = waiting;
+  out->buffer_waits = buffer_waits_;
+  out->sockets_open = sockets_open_;
+  out->listeners_open = listeners_open_;
+  out->accept_errors = accept_errors_;
+  out->accepts_paused = accepts_paused_;
+  out->bytes_in_flight = bytes_in_flight_;
+  out->bytes_in_flight_peak = bytes_in_flight_peak_;
+  out->max_read_bytes = ReadSize();
+}
+
+// ---- the loop --------------------------------------------------------------------------------
+
+void EpollBackend::Drain() {
+  in_drain_ = true;
+  epoll_event events[kMaxEvents];
+  for (unsigned round = 0; round < kMaxRoundsPerWake; ++round) {
+    int n;
+    do {
+      n = epoll_wait(epfd_, events, kMaxEvents, 0);
+    } while (n < 0 && errno == EINTR);
+    for (int i = 0; i < n; ++i) {
+      Conn* c = conns_.Get(static_cast<int32_t>(static_cast<uint32_t>(events[i].data.u64)));
+      if (c != nullptr) OnEvent(c, events[i].events);
+    }
+    unsigned served = ServeQueued();
+    if (n <= 0 && served == 0) break;
+    sink_->Flush();  // JS runs here and may call back into us
+    if (torn_down_) return;
+    // The batch is JS's now: its credits come back, and the sockets that had more are served
+    // next round, after any ReadStop() JS decided on for them.
+    ReturnCredits();
+    for (int32_t id : rearm_) ready_.push_back(id);
+    rearm_.clear();
+  }
+  in_drain_ = false;
+  // Work left after the bound, or queued with nothing on the epoll fd to say so (edges are
+  // spent once taken): come back on the next loop turn, so one flooding peer cannot keep the
+  // loop from timers and other I/O. Events still in the epoll set keep its fd readable.
+  bool again = !ready_.empty() || !rearm_.empty() || !starving_.empty();
+  if (again != idle_active_) {
+    idle_active_ = again;
+    if (again)
+      uv_idle_start(&idle_, OnIdle);
+    else
+      uv_idle_stop(&idle_);
+  }
+}
+
+void EpollBackend::OnPoll(uv_poll_t* h, int, int) { static_cast<EpollBackend*>(h->data)->Drain(); }
+void EpollBackend::OnIdle(uv_idle_t* h) { static_cast<EpollBackend*>(h->data)->Drain(); }
+
+void EpollBackend::OnAcceptTimer(uv_timer_t* h) {
+  static_cast<EpollBackend*>(h->data)->RetryAccepts();
+}
+
+// ---- teardown --------------------------------------------------------------------------------
+
+void EpollBackend::OnHandleClosed(uv_handle_t* h) {
+  auto* self = static_cast<EpollBackend*>(h->data);
+  if (--self->handles_open_ == 0 && self->teardown_done_ != nullptr)
+    self->teardown_done_(self->teardown_arg_);
+}
+
+void EpollBackend::Teardown(void (*done)(void*), void* arg) {
+  torn_down_ = true;
+  // The poll watches the epoll fd: stop it before that fd goes. Nothing of ours runs in the
+  // kernel on a socket's behalf (unlike io_uring), so closing the fds is all it takes;
+  // writes waiting for room simply never touch JS memory again.
+  if (handles_started_) {
+    uv_poll_stop(&poll_);
+    uv_idle_stop(&idle_);
+    uv_timer_stop(&accept_timer_);
+  }
+  conns_.ForEach([](Conn* c) {
+    close(c->fd);
+    delete c;
+  });
+  conns_ = HandleTable<Conn>();
+  if (epfd_ >= 0) close(epfd_);
+  epfd_ = -1;
+  if (!handles_started_) {
+    done(arg);
+    return;
+  }
+  teardown_done_ = done;
+  teardown_arg_ = arg;
+  handles_open_ = 3;
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), OnHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&accept_timer_), OnHandleClosed);
+}
+
+}  // namespace
+
+int ProbeEpoll() {
+  int fd = epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) return -errno;
+  close(fd);
+  return 0;
+}
+
+std::unique_ptr<Backend> CreateEpollBackend(uv_loop_s* loop, EventSink* sink, const Config& cfg,
+                                            int* err) {
+  std::unique_ptr<EpollBackend> b(new EpollBackend(loop, sink, cfg));
+  *err = b->Init();
+  if (*err != 0) return nullptr;
+  return b;
+}
+
+}  // namespace ov
