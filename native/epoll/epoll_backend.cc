@@ -397,8 +397,13 @@ void EpollBackend::OnEvent(Conn* c, uint32_t events) {
     Kick(c);
     return;
   }
+  if (c->connecting && c->connect_done) {
+    // Finished synchronously: Serve() reports it. Keep what the edge said about reading
+    // (FinishConnect() marks the socket readable), since this edge is spent.
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->hup = true;
+    return;
+  }
   if (c->connecting) {
-    if (c->connect_done) return;  // finished synchronously: Serve() reports it
     // A non-blocking connect has finished when the socket turns writable, or failed with
     // EPOLLERR/EPOLLHUP; SO_ERROR says which (connect(2), EINPROGRESS).
     if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
