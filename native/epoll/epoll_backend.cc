@@ -17,15 +17,15 @@
 // must remember what the kernel said: a socket stays `readable` until a read returns EAGAIN
 // or less than it asked for (epoll(7): for stream sockets a short read means the receive
 // queue is exhausted), except when the edge carried EPOLLRDHUP/EPOLLHUP/EPOLLERR, which stay
-// true until the read that reports them. Readable sockets wait in a queue of our own, served
-// a bounded amount per wake.
+// true until the read that reports them. Readable sockets wait in a queue of our own; one with
+// more to read than one read takes is served again on the next loop turn (see rearm_).
 //
 // Reads: only while a socket is readable and ReadStart()ed, so an idle socket holds nothing
 // of the pool (as IOCP's zero-byte read). A read goes straight into the batch JS will get
 // (EventSink::DataRoom/CommitData): no copy out of a pool buffer. The receive pool still
 // bounds it: its buffers are credits, one per buffer's worth of bytes a read took, held from
 // the read until its batch has reached JS (the same span in which an io_uring buffer is
-// "in use"). When the credits run out, readable sockets wait in FIFO order for the next batch
+// "in use"). When the credits run out, readable sockets wait in FIFO order for the next turn
 // (sockets_waiting, buffer_waits), exactly as io_uring's starved sockets do; so one batch
 // never holds more received bytes than the pool's size, and the budgets of lib/budget.ts see
 // the same bounds per read (one pool buffer with large reads off, MaxRead() with them on).
@@ -148,6 +148,7 @@ class EpollBackend final : public Backend {
   void Requeue(Conn* c);
   void WakeSoon();
   unsigned ServeQueued();
+  void NextTurn();
   void Serve(Conn* c);
   void OnEvent(Conn* c, uint32_t events);
   // Accepting.
@@ -196,12 +197,15 @@ class EpollBackend final : public Backend {
 
   HandleTable<Conn> conns_;
   // Work for the loop: sockets to read, listeners to accept on, closes and synchronous
-  // connects to report. ready_ is served this round; rearm_ collects the sockets served this
-  // round that still have more, which join ready_ only once JS has seen the batch (so that a
-  // ReadStop() it decides on lands before the next read).
+  // connects to report. ready_ is served in the round that finds it. rearm_ holds the
+  // handles served that still have more, and starving_ the readable sockets that found no
+  // pool credit left (FIFO); both join ready_ on the next loop turn (NextTurn), as io_uring
+  // re-arms a receive once per turn: a socket gets one read per turn however much it has, so
+  // a flooding peer cannot keep the loop from timers and other I/O, and JS has seen each
+  // batch (and could ReadStop()) before that socket's next read.
   std::deque<int32_t> ready_;
   std::vector<int32_t> rearm_;
-  std::deque<int32_t> starving_;  // readable sockets waiting for pool credits, FIFO
+  std::deque<int32_t> starving_;
   std::vector<int32_t> accept_retry_;
   unsigned refs_ = 0;
 
@@ -330,7 +334,7 @@ void EpollBackend::Kick(Conn* c) {
   WakeSoon();
 }
 
-// A handle served this round that has more to do: served again after the batch reached JS.
+// A handle served this round that has more to do: served again on the next loop turn.
 void EpollBackend::Requeue(Conn* c) {
   if (c->queued || c->waiting_buffer) return;
   c->queued = true;
@@ -345,19 +349,29 @@ void EpollBackend::WakeSoon() {
   uv_idle_start(&idle_, OnIdle);
 }
 
-// One round's work: first the sockets that waited for credits, in order, then what was
-// queued before the round started. Returns how many handles were served.
-unsigned EpollBackend::ServeQueued() {
-  unsigned served = 0;
-  while (!starving_.empty() && credits_taken_ < pool_.count()) {
-    int32_t id = starving_.front();
-    starving_.pop_front();
+// A new loop turn (OnIdle, which runs while any of this is pending): the sockets that waited
+// for credits go first, in the order they began waiting, then those with more to read, then
+// what was queued since the last turn.
+void EpollBackend::NextTurn() {
+  std::deque<int32_t> turn;
+  for (int32_t id : starving_) {
     Conn* c = conns_.Get(id);
     if (c == nullptr || !c->waiting_buffer) continue;
     c->waiting_buffer = false;
-    ++served;
-    Serve(c);
+    c->queued = true;
+    turn.push_back(id);
   }
+  starving_.clear();
+  turn.insert(turn.end(), rearm_.begin(), rearm_.end());
+  rearm_.clear();
+  turn.insert(turn.end(), ready_.begin(), ready_.end());
+  ready_.swap(turn);
+}
+
+// One round's work: what was queued before the round started. Returns how many handles
+// were served.
+unsigned EpollBackend::ServeQueued() {
+  unsigned served = 0;
   for (size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
     int32_t id = ready_.front();
     ready_.pop_front();
@@ -580,7 +594,7 @@ bool EpollBackend::TakeCredits(Conn* c, size_t* len) {
 void EpollBackend::ReadOnce(Conn* c) {
   size_t len = 0;
   if (!TakeCredits(c, &len)) {
-    // The pool's worth has been read into this batch: wait, first in line, for the next one.
+    // The pool's worth has been read into this batch: wait, in line, for the next turn's.
     ++buffer_waits_;
     c->waiting_buffer = true;
     starving_.push_back(c->id);
@@ -747,7 +761,7 @@ int EpollBackend::Close(int32_t id, bool reset) {
   // it (node:net's server.close()): shutdown() on a listening socket stops it listening.
   if (c->listener) shutdown(c->fd, SHUT_RDWR);
   // kClose comes from the loop, as every event does. A socket waiting for pool credits is
-  // served from starving_ instead (Kick skips it); ServeQueued finalizes it there.
+  // served from starving_ instead (Kick skips it), on the next turn.
   Kick(c);
   if (c->waiting_buffer) WakeSoon();
   return 0;
@@ -815,16 +829,16 @@ void EpollBackend::Drain() {
     if (n <= 0 && served == 0) break;
     sink_->Flush();  // JS runs here and may call back into us
     if (torn_down_) return;
-    // The batch is JS's now: its credits come back, and the sockets that had more are served
-    // next round, after any ReadStop() JS decided on for them.
+    // The batch is JS's now: its credits come back. The sockets that had more wait for the
+    // next turn (NextTurn); later rounds of this wake serve only new events and what JS
+    // asked for (a ReadStart, a Close).
     ReturnCredits();
-    for (int32_t id : rearm_) ready_.push_back(id);
-    rearm_.clear();
   }
   in_drain_ = false;
-  // Work left after the bound, or queued with nothing on the epoll fd to say so (edges are
-  // spent once taken): come back on the next loop turn, so one flooding peer cannot keep the
-  // loop from timers and other I/O. Events still in the epoll set keep its fd readable.
+  // Work for the next turn, or left after the bound, with nothing on the epoll fd to say so
+  // (edges are spent once taken): the idle handle runs Drain() on the next loop turn and
+  // keeps the loop from blocking meanwhile. Events still in the epoll set keep its fd
+  // readable by themselves.
   bool again = !ready_.empty() || !rearm_.empty() || !starving_.empty();
   if (again != idle_active_) {
     idle_active_ = again;
@@ -836,7 +850,11 @@ void EpollBackend::Drain() {
 }
 
 void EpollBackend::OnPoll(uv_poll_t* h, int, int) { static_cast<EpollBackend*>(h->data)->Drain(); }
-void EpollBackend::OnIdle(uv_idle_t* h) { static_cast<EpollBackend*>(h->data)->Drain(); }
+void EpollBackend::OnIdle(uv_idle_t* h) {
+  auto* self = static_cast<EpollBackend*>(h->data);
+  self->NextTurn();
+  self->Drain();
+}
 
 void EpollBackend::OnAcceptTimer(uv_timer_t* h) {
   static_cast<EpollBackend*>(h->data)->RetryAccepts();
