@@ -92,22 +92,6 @@ struct Conn {
   bool shutdown_pending = false;  // Shutdown() waits for the write in flight
 };
 
-// An accept that failed because of the one connection it was taking (the peer reset it, or
-// one of the pending network errors accept(2) says to treat like EAGAIN) is retried at once.
-// Every other failure backs off: descriptors or memory running out (EMFILE, ENFILE, ENOBUFS,
-// ENOMEM), and any error that would only recur, so that a listener never spins.
-// (Same classification as native/uring/uring_backend.cc; moving to core/.)
-bool AcceptFailureIsPerConnection(int err) {
-  switch (-err) {
-    case ECONNABORTED: case ECONNRESET: case EPROTO: case EPERM: case ENETDOWN:
-    case ENOPROTOOPT: case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP:
-    case ENETUNREACH:
-      return true;
-    default:
-      return false;
-  }
-}
-
 class EpollBackend final : public Backend {
  public:
   EpollBackend(uv_loop_t* loop, EventSink* sink, const Config& cfg)
