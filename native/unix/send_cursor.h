@@ -46,6 +46,13 @@ class SendCursor {
 
   bool done() const { return index_ == iov_.size(); }
 
+  // Every byte still to send, past the IOV_MAX that Next() gives at once.
+  size_t Remaining() const {
+    size_t total = 0;
+    for (size_t i = index_; i < iov_.size(); ++i) total += iov_[i].iov_len;
+    return total;
+  }
+
   // The iovecs still to send, at most IOV_MAX of them (what one sendmsg takes): *count of
   // them, holding *bytes. Valid until the next Reset() or Advance().
   iovec* Next(size_t* count, size_t* bytes) {
