@@ -42,7 +42,6 @@
 #include <uv.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -53,6 +52,7 @@
 #include "../core/buffer_pool.h"
 #include "../core/handle_table.h"
 #include "../net/sockaddr.h"
+#include "../unix/send_cursor.h"
 #include "../unix/socket.h"
 
 namespace ov {
@@ -83,10 +83,7 @@ struct Conn {
   bool waiting_buffer = false;  // in starving_
   bool accept_paused = false;   // AcceptPause()
   AcceptRetry retry;            // waiting: queued in accept_retry_
-  // Write state: the iovecs of the one Write() waiting for room. The bytes belong to JS
-  // Buffers that the addon keeps alive until the kWrite event.
-  std::vector<iovec> iov;
-  size_t iov_index = 0;
+  SendCursor send;  // where the one Write() waiting for room stands
   size_t send_bytes = 0;  // bytes counted in bytes_in_flight_ for this write
   bool write_active = false;
   bool shutdown_pending = false;  // Shutdown() waits for the write in flight
@@ -150,7 +147,6 @@ class EpollBackend final : public Backend {
   int SendSome(Conn* c);
   void ContinueWrite(Conn* c);
   void EndWrite(Conn* c, int result);
-  static void Advance(Conn* c, size_t n);
   // Closing.
   void FinishClose(Conn* c);
 
@@ -627,24 +623,18 @@ int EpollBackend::Write(int32_t id, const Slice* slices, size_t count) {
   Conn* c = Find(id);
   if (c == nullptr || c->listener) return -EBADF;
   if (c->write_active) return -EBUSY;
-  c->iov.resize(count);
   size_t total = 0;
-  for (size_t i = 0; i < count; ++i) {
-    c->iov[i].iov_base = const_cast<uint8_t*>(slices[i].data);
-    c->iov[i].iov_len = slices[i].len;
-    total += slices[i].len;
-  }
-  c->iov_index = 0;
+  for (size_t i = 0; i < count; ++i) total += slices[i].len;
   if (total == 0) return -EINVAL;  // JS completes empty writes itself
+  c->send.Reset(slices, count);
   // Try the send now, as libuv's uv_write does: a socket with room in its send buffer (the
   // common case) takes every byte and the write is done, with no event.
   int r = SendSome(c);
   if (r < 0) return r;
-  if (c->iov_index == c->iov.size()) return 1;
+  if (c->send.done()) return 1;
   // The kernel is full: the rest waits for the EPOLLOUT edge (always registered, see top).
   c->write_active = true;
-  size_t left = 0;
-  for (size_t i = c->iov_index; i < c->iov.size(); ++i) left += c->iov[i].iov_len;
+  size_t left = c->send.Remaining();
   c->send_bytes = left;
   bytes_in_flight_ += left;
   if (bytes_in_flight_ > bytes_in_flight_peak_) bytes_in_flight_peak_ = bytes_in_flight_;
@@ -653,17 +643,14 @@ int EpollBackend::Write(int32_t id, const Slice* slices, size_t count) {
 
 // sendmsg until the kernel is full or every byte is gone. 0 or -errno.
 int EpollBackend::SendSome(Conn* c) {
-  while (c->iov_index < c->iov.size()) {
-    size_t n = c->iov.size() - c->iov_index;
+  while (!c->send.done()) {
     msghdr msg{};
-    msg.msg_iov = &c->iov[c->iov_index];
-    msg.msg_iovlen = n < IOV_MAX ? n : IOV_MAX;
-    size_t asked = 0;
-    for (size_t i = 0; i < msg.msg_iovlen; ++i) asked += msg.msg_iov[i].iov_len;
+    size_t asked;
+    msg.msg_iov = c->send.Next(&msg.msg_iovlen, &asked);
     ssize_t sent = sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0 && errno == EINTR) continue;
     if (sent < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
-    Advance(c, static_cast<size_t>(sent));
+    c->send.Advance(static_cast<size_t>(sent));
     // Short: the send buffer is full (only IOV_MAX limited a full one; then go on).
     if (static_cast<size_t>(sent) < asked) return 0;
   }
@@ -677,12 +664,11 @@ void EpollBackend::ContinueWrite(Conn* c) {
     EndWrite(c, r);
     return;
   }
-  if (c->iov_index == c->iov.size()) {
+  if (c->send.done()) {
     EndWrite(c, 0);
     return;
   }
-  size_t left = 0;
-  for (size_t i = c->iov_index; i < c->iov.size(); ++i) left += c->iov[i].iov_len;
+  size_t left = c->send.Remaining();
   bytes_in_flight_ -= before - left;
   c->send_bytes = left;
 }
@@ -697,22 +683,6 @@ void EpollBackend::EndWrite(Conn* c, int result) {
     c->shutdown_pending = false;
     if (result == 0) unix_socket::ShutdownWrite(c->fd);
   }
-}
-
-// Moves the send position past n bytes that the kernel took.
-void EpollBackend::Advance(Conn* c, size_t n) {
-  while (n > 0 && c->iov_index < c->iov.size()) {
-    iovec& v = c->iov[c->iov_index];
-    if (n >= v.iov_len) {
-      n -= v.iov_len;
-      ++c->iov_index;
-    } else {
-      v.iov_base = static_cast<uint8_t*>(v.iov_base) + n;
-      v.iov_len -= n;
-      n = 0;
-    }
-  }
-  while (c->iov_index < c->iov.size() && c->iov[c->iov_index].iov_len == 0) ++c->iov_index;
 }
 
 int EpollBackend::Shutdown(int32_t id) {
