@@ -47,10 +47,7 @@
 #include <memory>
 #include <vector>
 
-#include "../core/accept_retry.h"
-#include "../core/backend.h"
-#include "../core/buffer_pool.h"
-#include "../core/handle_table.h"
+#include "../core/backend_base.h"
 #include "../net/sockaddr.h"
 #include "../unix/send_cursor.h"
 #include "../unix/socket.h"
@@ -64,40 +61,31 @@ constexpr unsigned kMaxRoundsPerWake = 64;
 // again next round, after the batch has reached JS (so maxConnections can pause it).
 constexpr int kAcceptsPerRound = 64;
 
-struct Conn {
+// ConnBase (core/backend_base.h) holds what core reads and writes: the id, closing, want_read,
+// eof, connecting, accept_paused, the accept retry, write_active and the bytes lent for the
+// send. Its `pending` stays 0: nothing runs in the kernel on a socket's behalf here.
+struct Conn : ConnBase {
   int fd = -1;
-  int32_t id = 0;
-  bool listener = false;
-  bool refed = true;
-  bool closing = false;
-  bool want_read = false;
   // Edge state (see the top of the file): what the kernel last told us and we have not yet
   // consumed. readable: a read (or, for a listener, an accept) may find something.
   bool readable = false;
   bool hup = false;  // the edge carried EPOLLRDHUP/EPOLLHUP/EPOLLERR: read until it is reported
-  bool eof = false;  // end of stream or a read error reported: no more reads
-  bool connecting = false;     // a non-blocking connect waits for EPOLLOUT
   bool connect_done = false;   // connect() finished synchronously: kConnect from the loop
   int connect_result = 0;
   bool queued = false;          // in ready_ or rearm_
   bool waiting_buffer = false;  // in starving_
-  bool accept_paused = false;   // AcceptPause()
-  AcceptRetry retry;            // waiting: queued in accept_retry_
-  SendCursor send;  // where the one Write() waiting for room stands
-  size_t send_bytes = 0;  // bytes counted in bytes_in_flight_ for this write
-  bool write_active = false;
   bool shutdown_pending = false;  // Shutdown() waits for the write in flight
+  SendCursor send;  // where the one Write() waiting for room stands
 };
 
-class EpollBackend final : public Backend {
+class EpollBackend final : public BackendBase {
  public:
   EpollBackend(uv_loop_t* loop, EventSink* sink, const Config& cfg)
-      : loop_(loop), sink_(sink), cfg_(cfg) {}
+      : BackendBase(loop, sink, cfg) {}
   ~EpollBackend() override;
 
   int Init();
   const char* Name() const override { return "epoll"; }
-  uint32_t ReadSize() const { return MaxRead(pool_.buffer_size()); }
   int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override;
   int32_t Connect(const SockAddr& addr, const SockAddr* local) override;
   int AcceptPause(int32_t id, bool pause) override;
@@ -109,21 +97,14 @@ class EpollBackend final : public Backend {
   int SetNoDelay(int32_t id, bool on) override;
   int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
   int GetAddress(int32_t id, bool peer, SockAddr* out) override;
-  int SetRef(int32_t id, bool ref) override;
   void GetStats(Stats* out) const override;
-  void SetLargeReads(bool on) override { large_reads_ = on; }
   void Teardown(void (*done)(void*), void* arg) override;
 
  private:
-  Conn* Find(int32_t id) const {
-    Conn* c = conns_.Get(id);
-    return (c != nullptr && !c->closing) ? c : nullptr;
-  }
-  // Handles (shared with io_uring in shape; moving to core/).
+  Conn* Find(int32_t id) const { return static_cast<Conn*>(FindOpen(id)); }
+  Conn* Get(int32_t id) const { return static_cast<Conn*>(conns_.Get(id)); }
   Conn* Adopt(int fd, bool listener, int* err);
-  void Release(Conn* c);
-  void Finalize(Conn* c);
-  void Ref(Conn* c, bool on);
+  void Free(ConnBase* c) override;
   // The run queue.
   void Kick(Conn* c);
   void Requeue(Conn* c);
@@ -134,9 +115,8 @@ class EpollBackend final : public Backend {
   void OnEvent(Conn* c, uint32_t events);
   // Accepting.
   void AcceptSome(Conn* c);
-  void QueueAcceptRetry(Conn* c, bool backoff);
-  void ArmAcceptTimer();
-  void RetryAccepts();
+  void RetryAccept(ConnBase* l) override;
+  void AcceptRetriesDone() override {}  // RetryAccept() has queued each listener (Kick)
   // Connecting.
   void FinishConnect(Conn* c, int result);
   // Reading.
@@ -153,29 +133,15 @@ class EpollBackend final : public Backend {
   void Drain();
   static void OnPoll(uv_poll_t* h, int status, int events);
   static void OnIdle(uv_idle_t* h);
-  static void OnAcceptTimer(uv_timer_t* h);
-  static void OnHandleClosed(uv_handle_t* h);
 
-  uv_loop_t* loop_;
-  EventSink* sink_;
-  Config cfg_;
   int epfd_ = -1;
   uv_poll_t poll_{};
   uv_idle_t idle_{};  // runs Drain() each loop turn while the run queue holds work
-  uv_timer_t accept_timer_{};
-  bool handles_started_ = false;
   bool idle_active_ = false;
   bool in_drain_ = false;
-  bool large_reads_ = true;  // SetLargeReads()
-  bool torn_down_ = false;
-  int handles_open_ = 0;
-  void (*teardown_done_)(void*) = nullptr;
-  void* teardown_arg_ = nullptr;
 
-  BufferPool pool_;
   uint32_t credits_taken_ = 0;  // pool buffers' worth read into the batch being gathered
 
-  HandleTable<Conn> conns_;
   // Work for the loop: sockets to read, listeners to accept on, closes and synchronous
   // connects to report. ready_ is served in the round that finds it. rearm_ holds the
   // handles served that still have more, and starving_ the readable sockets that found no
@@ -186,25 +152,14 @@ class EpollBackend final : public Backend {
   std::deque<int32_t> ready_;
   std::vector<int32_t> rearm_;
   std::deque<int32_t> starving_;
-  std::vector<int32_t> accept_retry_;
-  unsigned refs_ = 0;
 
-  uint32_t sockets_open_ = 0;
-  uint32_t listeners_open_ = 0;
   uint64_t buffer_waits_ = 0;
-  uint64_t accept_errors_ = 0;
-  uint64_t accepts_paused_ = 0;
-  uint64_t bytes_in_flight_ = 0;
-  uint64_t bytes_in_flight_peak_ = 0;
 };
 
 EpollBackend::~EpollBackend() {
   // Teardown() normally ran; this is the path for a failed Init().
   if (epfd_ >= 0) close(epfd_);
-  conns_.ForEach([](Conn* c) {
-    close(c->fd);
-    delete c;
-  });
+  FreeAll();
 }
 
 int EpollBackend::Init() {
@@ -216,14 +171,13 @@ int EpollBackend::Init() {
 
   uv_poll_init(loop_, &poll_, epfd_);
   uv_idle_init(loop_, &idle_);
-  uv_timer_init(loop_, &accept_timer_);
-  poll_.data = idle_.data = accept_timer_.data = this;
-  handles_started_ = true;
+  poll_.data = idle_.data = this;
+  StartLoopHandles();
   uv_poll_start(&poll_, UV_READABLE, OnPoll);
-  // Only open, referenced sockets keep the loop alive (see Ref()).
+  // Only open, referenced sockets keep the loop alive: they hold the poll's reference.
   uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
   uv_unref(reinterpret_cast<uv_handle_t*>(&idle_));
-  uv_unref(reinterpret_cast<uv_handle_t*>(&accept_timer_));
+  SetRefAnchor(reinterpret_cast<uv_handle_t*>(&poll_));
   return 0;
 }
 
@@ -235,72 +189,32 @@ int EpollBackend::Init() {
 Conn* EpollBackend::Adopt(int fd, bool listener, int* err) {
   Conn* c = new Conn;
   c->fd = fd;
-  c->listener = listener;
-  int32_t id = conns_.Insert(c);
-  if (id == 0) {
-    delete c;
-    close(fd);
+  if (!Register(c, listener)) {
+    Free(c);
     *err = -ENFILE;
     return nullptr;
   }
-  c->id = id;
   epoll_event ev{};
   // A listener only ever becomes readable; EPOLLRDHUP means nothing for it.
   ev.events = listener ? (EPOLLIN | EPOLLET) : (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
   // The id, not the fd: an event taken before a close cannot reach the handle that reuses
   // the fd number, and a stale id resolves to nothing (handle_table.h).
-  ev.data.u64 = static_cast<uint32_t>(id);
+  ev.data.u64 = static_cast<uint32_t>(c->id);
   if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
     *err = -errno;
-    conns_.Remove(id);
-    delete c;
-    close(fd);
+    Unregister(c);
+    Free(c);
     return nullptr;
   }
-  if (listener)
-    ++listeners_open_;
-  else
-    ++sockets_open_;
-  Ref(c, true);
   return c;
 }
 
-// Undoes Adopt(): closes the fd (which also takes it out of the epoll set: no other
-// descriptor refers to its open file description, epoll(7) Q6) and forgets the handle,
-// without any event.
-void EpollBackend::Release(Conn* c) {
-  close(c->fd);
-  if (c->refed) Ref(c, false);
-  if (c->listener)
-    --listeners_open_;
-  else
-    --sockets_open_;
-  conns_.Remove(c->id);  // stale ids left in the queues now resolve to nothing
-  delete c;
-}
-
-void EpollBackend::Finalize(Conn* c) {
-  int32_t id = c->id;
-  Release(c);
-  sink_->Emit(kClose, id, 0);
-}
-
-void EpollBackend::Ref(Conn* c, bool on) {
-  if (on) {
-    c->refed = true;
-    if (refs_++ == 0 && handles_started_) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
-  } else {
-    c->refed = false;
-    if (--refs_ == 0 && handles_started_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
-  }
-}
-
-int EpollBackend::SetRef(int32_t id, bool ref) {
-  Conn* c = conns_.Get(id);
-  if (c == nullptr) return -EBADF;
-  if (c->closing) return 0;  // referenced until its kClose (see Close())
-  if (c->refed != ref) Ref(c, ref);
-  return 0;
+// Closing the fd also takes it out of the epoll set: no other descriptor refers to its open
+// file description (epoll(7) Q6).
+void EpollBackend::Free(ConnBase* c) {
+  Conn* e = static_cast<Conn*>(c);
+  close(e->fd);
+  delete e;
 }
 
 // ---- the run queue ---------------------------------------------------------------------------
@@ -335,7 +249,7 @@ void EpollBackend::WakeSoon() {
 void EpollBackend::NextTurn() {
   std::deque<int32_t> turn;
   for (int32_t id : starving_) {
-    Conn* c = conns_.Get(id);
+    Conn* c = Get(id);
     if (c == nullptr || !c->waiting_buffer) continue;
     c->waiting_buffer = false;
     c->queued = true;
@@ -355,7 +269,7 @@ unsigned EpollBackend::ServeQueued() {
   for (size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
     int32_t id = ready_.front();
     ready_.pop_front();
-    Conn* c = conns_.Get(id);
+    Conn* c = Get(id);
     if (c == nullptr) continue;
     c->queued = false;
     ++served;
@@ -447,7 +361,7 @@ void EpollBackend::AcceptSome(Conn* c) {
     }
     // Still `readable`: the connection that failed (or the ones behind it) is still in the
     // backlog, and with edges nothing would tell us again; the retry timer does.
-    ++accept_errors_;
+    NoteAcceptError();
     sink_->Emit(kAccept, c->id, err);
     QueueAcceptRetry(c, !AcceptFailureIsPerConnection(err));
     return;
@@ -455,42 +369,17 @@ void EpollBackend::AcceptSome(Conn* c) {
   Requeue(c);  // more may be waiting: next round, after JS has seen these
 }
 
-void EpollBackend::QueueAcceptRetry(Conn* c, bool backoff) {
-  // Never give up on the listener (core/accept_retry.h): a failure only delays the next accept.
-  if (!c->retry.Schedule(uv_now(loop_), backoff)) return;
-  if (backoff) ++accepts_paused_;
-  accept_retry_.push_back(c->id);
-  ArmAcceptTimer();
-}
-
-void EpollBackend::ArmAcceptTimer() {
-  if (accept_retry_.empty()) return;
-  uv_timer_start(&accept_timer_, OnAcceptTimer, NextRetryIn(accept_retry_, conns_, uv_now(loop_)),
-                 0);
-}
-
-void EpollBackend::RetryAccepts() {
-  uint64_t now = uv_now(loop_);
-  std::vector<int32_t> ids;
-  ids.swap(accept_retry_);
-  for (int32_t id : ids) {
-    Conn* c = Find(id);
-    if (c == nullptr) continue;
-    if (c->retry.due > now) {  // another listener's time came first
-      accept_retry_.push_back(id);
-      continue;
-    }
-    c->retry.waiting = false;
-    // Try again whatever the edge state: the failed connection may still be in the backlog.
-    c->readable = true;
-    if (!c->accept_paused) Kick(c);
-  }
-  ArmAcceptTimer();
+// The retry timer's turn for a listener (core/backend_base.h): try again whatever the edge
+// state, since the failed connection may still be in the backlog.
+void EpollBackend::RetryAccept(ConnBase* l) {
+  Conn* c = static_cast<Conn*>(l);
+  c->readable = true;
+  if (!c->accept_paused) Kick(c);
 }
 
 int EpollBackend::AcceptPause(int32_t id, bool pause) {
-  Conn* c = Find(id);
-  if (c == nullptr || !c->listener) return -EBADF;
+  Conn* c = static_cast<Conn*>(FindListener(id));
+  if (c == nullptr) return -EBADF;
   c->accept_paused = pause;
   // Resuming: connections that came while paused made their edge then; serve them now.
   if (!pause && c->readable && !c->retry.waiting) Kick(c);
@@ -539,16 +428,16 @@ void EpollBackend::FinishConnect(Conn* c, int result) {
 // ---- reading ---------------------------------------------------------------------------------
 
 int EpollBackend::ReadStart(int32_t id) {
-  Conn* c = Find(id);
-  if (c == nullptr || c->listener) return -EBADF;
+  Conn* c = static_cast<Conn*>(FindSocket(id));
+  if (c == nullptr) return -EBADF;
   c->want_read = true;
   if (c->readable && !c->eof && !c->connecting) Kick(c);
   return 0;
 }
 
 int EpollBackend::ReadStop(int32_t id) {
-  Conn* c = Find(id);
-  if (c == nullptr || c->listener) return -EBADF;
+  Conn* c = static_cast<Conn*>(FindSocket(id));
+  if (c == nullptr) return -EBADF;
   // Nothing to cancel: reads happen only in Drain(), and each one's bytes are reported. The
   // socket keeps its edge state (readable) for the next ReadStart().
   c->want_read = false;
@@ -621,11 +510,8 @@ void EpollBackend::ReturnCredits() {
 
 int EpollBackend::Write(int32_t id, const Slice* slices, size_t count) {
   Conn* c = Find(id);
-  if (c == nullptr || c->listener) return -EBADF;
-  if (c->write_active) return -EBUSY;
-  size_t total = 0;
-  for (size_t i = 0; i < count; ++i) total += slices[i].len;
-  if (total == 0) return -EINVAL;  // JS completes empty writes itself
+  int err = CheckWrite(c, slices, count);
+  if (err != 0) return err;
   c->send.Reset(slices, count);
   // Try the send now, as libuv's uv_write does: a socket with room in its send buffer (the
   // common case) takes every byte and the write is done, with no event.
@@ -634,10 +520,7 @@ int EpollBackend::Write(int32_t id, const Slice* slices, size_t count) {
   if (c->send.done()) return 1;
   // The kernel is full: the rest waits for the EPOLLOUT edge (always registered, see top).
   c->write_active = true;
-  size_t left = c->send.Remaining();
-  c->send_bytes = left;
-  bytes_in_flight_ += left;
-  if (bytes_in_flight_ > bytes_in_flight_peak_) bytes_in_flight_peak_ = bytes_in_flight_;
+  LendBytes(c, c->send.Remaining());
   return 0;
 }
 
@@ -658,7 +541,6 @@ int EpollBackend::SendSome(Conn* c) {
 }
 
 void EpollBackend::ContinueWrite(Conn* c) {
-  size_t before = c->send_bytes;
   int r = SendSome(c);
   if (r < 0) {
     EndWrite(c, r);
@@ -668,15 +550,14 @@ void EpollBackend::ContinueWrite(Conn* c) {
     EndWrite(c, 0);
     return;
   }
-  size_t left = c->send.Remaining();
-  bytes_in_flight_ -= before - left;
-  c->send_bytes = left;
+  // Only what is left stays lent (less than before, so the peak stands).
+  ReturnBytes(c);
+  LendBytes(c, c->send.Remaining());
 }
 
 // Answers the Write() in flight with its one kWrite, then runs a Shutdown() that waited for it.
 void EpollBackend::EndWrite(Conn* c, int result) {
-  bytes_in_flight_ -= c->send_bytes;
-  c->send_bytes = 0;
+  ReturnBytes(c);
   c->write_active = false;
   sink_->Emit(kWrite, c->id, result);
   if (c->shutdown_pending) {
@@ -686,8 +567,8 @@ void EpollBackend::EndWrite(Conn* c, int result) {
 }
 
 int EpollBackend::Shutdown(int32_t id) {
-  Conn* c = Find(id);
-  if (c == nullptr || c->listener) return -EBADF;
+  Conn* c = static_cast<Conn*>(FindSocket(id));
+  if (c == nullptr) return -EBADF;
   // After the queued write: a FIN now would cut it off.
   if (c->write_active) {
     c->shutdown_pending = true;
@@ -699,18 +580,13 @@ int EpollBackend::Shutdown(int32_t id) {
 // ---- close -----------------------------------------------------------------------------------
 
 int EpollBackend::Close(int32_t id, bool reset) {
-  Conn* c = Find(id);
+  Conn* c = static_cast<Conn*>(BeginClose(id));
   if (c == nullptr) return -EBADF;
   if (reset && !c->listener) {
     // The fd is closed in Finalize(); with a zero linger that close sends an RST (socket(7)).
     linger l{1, 0};
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
   }
-  c->closing = true;
-  c->want_read = false;
-  // A closing handle keeps the loop alive until its kClose, as a closing libuv handle does.
-  // Finalize() drops the ref.
-  if (!c->refed) Ref(c, true);
   // A listener must refuse new connections from now on, as a synchronous close() would make
   // it (node:net's server.close()): shutdown() on a listening socket stops it listening.
   if (c->listener) shutdown(c->fd, SHUT_RDWR);
@@ -721,7 +597,8 @@ int EpollBackend::Close(int32_t id, bool reset) {
   return 0;
 }
 
-// The loop's half of Close(): the write in flight gets its kWrite first, then kClose.
+// The loop's half of Close(): the write in flight gets its kWrite first, then kClose. No
+// operation waits in the kernel (pending stays 0), so the handle is finalized at once.
 void EpollBackend::FinishClose(Conn* c) {
   if (c->write_active) EndWrite(c, -ECANCELED);
   Finalize(c);
@@ -745,24 +622,14 @@ int EpollBackend::GetAddress(int32_t id, bool peer, SockAddr* out) {
 }
 
 void EpollBackend::GetStats(Stats* out) const {
-  out->pool_bytes = pool_.bytes();
-  out->pool_buffers = pool_.count();
-  out->buffers_in_use = pool_.in_use();
-  out->buffers_in_use_peak = pool_.peak();
+  FillStats(out);
   uint32_t waiting = 0;  // the line may hold ids of sockets closed since; count live ones
   for (int32_t id : starving_) {
-    const Conn* c = conns_.Get(id);
+    const Conn* c = Get(id);
     if (c != nullptr && c->waiting_buffer) ++waiting;
   }
   out->sockets_waiting = waiting;
   out->buffer_waits = buffer_waits_;
-  out->sockets_open = sockets_open_;
-  out->listeners_open = listeners_open_;
-  out->accept_errors = accept_errors_;
-  out->accepts_paused = accepts_paused_;
-  out->bytes_in_flight = bytes_in_flight_;
-  out->bytes_in_flight_peak = bytes_in_flight_peak_;
-  out->max_read_bytes = ReadSize();
 }
 
 // ---- the loop --------------------------------------------------------------------------------
@@ -776,7 +643,7 @@ void EpollBackend::Drain() {
       n = epoll_wait(epfd_, events, kMaxEvents, 0);
     } while (n < 0 && errno == EINTR);
     for (int i = 0; i < n; ++i) {
-      Conn* c = conns_.Get(static_cast<int32_t>(static_cast<uint32_t>(events[i].data.u64)));
+      Conn* c = Get(static_cast<int32_t>(static_cast<uint32_t>(events[i].data.u64)));
       if (c != nullptr) OnEvent(c, events[i].events);
     }
     unsigned served = ServeQueued();
@@ -810,17 +677,7 @@ void EpollBackend::OnIdle(uv_idle_t* h) {
   self->Drain();
 }
 
-void EpollBackend::OnAcceptTimer(uv_timer_t* h) {
-  static_cast<EpollBackend*>(h->data)->RetryAccepts();
-}
-
 // ---- teardown --------------------------------------------------------------------------------
-
-void EpollBackend::OnHandleClosed(uv_handle_t* h) {
-  auto* self = static_cast<EpollBackend*>(h->data);
-  if (--self->handles_open_ == 0 && self->teardown_done_ != nullptr)
-    self->teardown_done_(self->teardown_arg_);
-}
 
 void EpollBackend::Teardown(void (*done)(void*), void* arg) {
   torn_down_ = true;
@@ -830,25 +687,12 @@ void EpollBackend::Teardown(void (*done)(void*), void* arg) {
   if (handles_started_) {
     uv_poll_stop(&poll_);
     uv_idle_stop(&idle_);
-    uv_timer_stop(&accept_timer_);
   }
-  conns_.ForEach([](Conn* c) {
-    close(c->fd);
-    delete c;
-  });
-  conns_ = HandleTable<Conn>();
+  FreeAll();  // closes every fd
   if (epfd_ >= 0) close(epfd_);
   epfd_ = -1;
-  if (!handles_started_) {
-    done(arg);
-    return;
-  }
-  teardown_done_ = done;
-  teardown_arg_ = arg;
-  handles_open_ = 3;
-  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), OnHandleClosed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&accept_timer_), OnHandleClosed);
+  CloseLoopHandles({reinterpret_cast<uv_handle_t*>(&poll_), reinterpret_cast<uv_handle_t*>(&idle_)},
+                   done, arg);
 }
 
 }  // namespace
