@@ -42,15 +42,14 @@
 #include <uv.h>
 
 #include <cerrno>
-#include <cstring>
 #include <deque>
 #include <memory>
 #include <vector>
 
-#include "../core/backend_base.h"
 #include "../net/sockaddr.h"
 #include "../unix/send_cursor.h"
 #include "../unix/socket.h"
+#include "../unix/unix_backend.h"
 
 namespace ov {
 namespace {
@@ -78,10 +77,10 @@ struct Conn : ConnBase {
   SendCursor send;  // where the one Write() waiting for room stands
 };
 
-class EpollBackend final : public BackendBase {
+class EpollBackend final : public UnixBackend<Conn> {
  public:
   EpollBackend(uv_loop_t* loop, EventSink* sink, const Config& cfg)
-      : BackendBase(loop, sink, cfg) {}
+      : UnixBackend(loop, sink, cfg) {}
   ~EpollBackend() override;
 
   int Init();
@@ -94,17 +93,11 @@ class EpollBackend final : public BackendBase {
   int Write(int32_t id, const Slice* slices, size_t count) override;
   int Shutdown(int32_t id) override;
   int Close(int32_t id, bool reset) override;
-  int SetNoDelay(int32_t id, bool on) override;
-  int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
-  int GetAddress(int32_t id, bool peer, SockAddr* out) override;
   void GetStats(Stats* out) const override;
   void Teardown(void (*done)(void*), void* arg) override;
 
  private:
-  Conn* Find(int32_t id) const { return static_cast<Conn*>(FindOpen(id)); }
-  Conn* Get(int32_t id) const { return static_cast<Conn*>(conns_.Get(id)); }
   Conn* Adopt(int fd, bool listener, int* err);
-  void Free(ConnBase* c) override;
   // The run queue.
   void Kick(Conn* c);
   void Requeue(Conn* c);
@@ -151,9 +144,7 @@ class EpollBackend final : public BackendBase {
   // batch (and could ReadStop()) before that socket's next read.
   std::deque<int32_t> ready_;
   std::vector<int32_t> rearm_;
-  std::deque<int32_t> starving_;
-
-  uint64_t buffer_waits_ = 0;
+  // (starving_, the FIFO of readable sockets that found no pool credit left: UnixBackend.)
 };
 
 EpollBackend::~EpollBackend() {
@@ -207,14 +198,6 @@ Conn* EpollBackend::Adopt(int fd, bool listener, int* err) {
     return nullptr;
   }
   return c;
-}
-
-// Closing the fd also takes it out of the epoll set: no other descriptor refers to its open
-// file description (epoll(7) Q6).
-void EpollBackend::Free(ConnBase* c) {
-  Conn* e = static_cast<Conn*>(c);
-  close(e->fd);
-  delete e;
 }
 
 // ---- the run queue ---------------------------------------------------------------------------
@@ -580,16 +563,8 @@ int EpollBackend::Shutdown(int32_t id) {
 // ---- close -----------------------------------------------------------------------------------
 
 int EpollBackend::Close(int32_t id, bool reset) {
-  Conn* c = static_cast<Conn*>(BeginClose(id));
+  Conn* c = BeginCloseSocket(id, reset);
   if (c == nullptr) return -EBADF;
-  if (reset && !c->listener) {
-    // The fd is closed in Finalize(); with a zero linger that close sends an RST (socket(7)).
-    linger l{1, 0};
-    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  }
-  // A listener must refuse new connections from now on, as a synchronous close() would make
-  // it (node:net's server.close()): shutdown() on a listening socket stops it listening.
-  if (c->listener) shutdown(c->fd, SHUT_RDWR);
   // kClose comes from the loop, as every event does. A socket waiting for pool credits is
   // served from starving_ instead (Kick skips it), on the next turn.
   Kick(c);
@@ -604,32 +579,11 @@ void EpollBackend::FinishClose(Conn* c) {
   Finalize(c);
 }
 
-// ---- options and queries ---------------------------------------------------------------------
-
-int EpollBackend::SetNoDelay(int32_t id, bool on) {
-  Conn* c = Find(id);
-  return c == nullptr ? -EBADF : unix_socket::SetNoDelay(c->fd, on);
-}
-
-int EpollBackend::SetKeepAlive(int32_t id, bool on, unsigned delay) {
-  Conn* c = Find(id);
-  return c == nullptr ? -EBADF : unix_socket::SetKeepAlive(c->fd, on, delay);
-}
-
-int EpollBackend::GetAddress(int32_t id, bool peer, SockAddr* out) {
-  Conn* c = Find(id);
-  return c == nullptr ? -EBADF : unix_socket::GetAddress(c->fd, peer, out);
-}
+// ---- queries ---------------------------------------------------------------------------------
 
 void EpollBackend::GetStats(Stats* out) const {
   FillStats(out);
-  uint32_t waiting = 0;  // the line may hold ids of sockets closed since; count live ones
-  for (int32_t id : starving_) {
-    const Conn* c = Get(id);
-    if (c != nullptr && c->waiting_buffer) ++waiting;
-  }
-  out->sockets_waiting = waiting;
-  out->buffer_waits = buffer_waits_;
+  FillWaitStats(out);
 }
 
 // ---- the loop --------------------------------------------------------------------------------

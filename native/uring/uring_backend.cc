@@ -35,10 +35,10 @@
 #include <memory>
 #include <vector>
 
-#include "../core/backend_base.h"
 #include "../net/sockaddr.h"
 #include "../unix/send_cursor.h"
 #include "../unix/socket.h"
+#include "../unix/unix_backend.h"
 #include "ring.h"
 
 namespace ov {
@@ -101,10 +101,10 @@ bool KernelAtLeast(int major, int minor) {
   return ma > major || (ma == major && mi >= minor);
 }
 
-class UringBackend final : public BackendBase {
+class UringBackend final : public UnixBackend<Conn> {
  public:
   UringBackend(uv_loop_t* loop, EventSink* sink, const Config& cfg)
-      : BackendBase(loop, sink, cfg) {}
+      : UnixBackend(loop, sink, cfg) {}
   ~UringBackend() override;
 
   int Init();
@@ -117,17 +117,11 @@ class UringBackend final : public BackendBase {
   int Write(int32_t id, const Slice* slices, size_t count) override;
   int Shutdown(int32_t id) override;
   int Close(int32_t id, bool reset) override;
-  int SetNoDelay(int32_t id, bool on) override;
-  int SetKeepAlive(int32_t id, bool on, unsigned delay) override;
-  int GetAddress(int32_t id, bool peer, SockAddr* out) override;
   void GetStats(Stats* out) const override;
   void Teardown(void (*done)(void*), void* arg) override;
 
  private:
-  Conn* Find(int32_t id) const { return static_cast<Conn*>(FindOpen(id)); }
-  Conn* Get(int32_t id) const { return static_cast<Conn*>(conns_.Get(id)); }
   Conn* Adopt(int fd, bool listener);
-  void Free(ConnBase* c) override;
   void RetryAccept(ConnBase* l) override;
   void AcceptRetriesDone() override { ring_.Submit(); }
   io_uring_sqe* NewSqe(Conn* c, Op op);
@@ -170,13 +164,10 @@ class UringBackend final : public BackendBase {
   std::vector<uint32_t> buf_off_;  // inc_: bytes of each buffer already filled
   uint32_t unpublished_filled_ = 0;
 
-  std::deque<int32_t> starving_;
   std::vector<int32_t> rearm_;  // sockets whose recv completed with data this pass
   // Close() or AcceptPause() found the SQ full: a closing handle's close, or a paused
   // listener's accept cancel, is submitted again from OnPrepare.
   std::vector<int32_t> submit_retry_;
-
-  uint64_t buffer_waits_ = 0;
 };
 
 UringBackend::~UringBackend() {
@@ -298,12 +289,6 @@ Conn* UringBackend::Adopt(int fd, bool listener) {
     return nullptr;
   }
   return c;
-}
-
-void UringBackend::Free(ConnBase* c) {
-  Conn* u = static_cast<Conn*>(c);
-  close(u->fd);
-  delete u;
 }
 
 io_uring_sqe* UringBackend::NewSqe(Conn* c, Op op) {
@@ -643,18 +628,8 @@ int UringBackend::Shutdown(int32_t id) {
 // ---- close -----------------------------------------------------------------------------------
 
 int UringBackend::Close(int32_t id, bool reset) {
-  Conn* c = static_cast<Conn*>(BeginClose(id));
+  Conn* c = BeginCloseSocket(id, reset);
   if (c == nullptr) return -EBADF;
-  if (reset && !c->listener) {
-    // The fd is closed in Finalize(); with a zero linger that close sends an RST.
-    linger l{1, 0};
-    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  }
-  // A listener must refuse new connections from now on, as a synchronous close() would make
-  // it (node:net's server.close()); otherwise the kernel keeps completing handshakes into the
-  // backlog until the fd is really closed, and those peers see a reset instead of a refusal.
-  // shutdown() on a listening socket stops it listening (Linux) and fails the pending accept.
-  if (c->listener) shutdown(c->fd, SHUT_RDWR);
   if (!SubmitClose(c)) submit_retry_.push_back(id);
   return 0;
 }
@@ -684,32 +659,11 @@ bool UringBackend::SubmitClose(Conn* c) {
   return true;
 }
 
-// ---- options and queries ---------------------------------------------------------------------
-
-int UringBackend::SetNoDelay(int32_t id, bool on) {
-  Conn* c = Find(id);
-  return c == nullptr ? -EBADF : unix_socket::SetNoDelay(c->fd, on);
-}
-
-int UringBackend::SetKeepAlive(int32_t id, bool on, unsigned delay) {
-  Conn* c = Find(id);
-  return c == nullptr ? -EBADF : unix_socket::SetKeepAlive(c->fd, on, delay);
-}
-
-int UringBackend::GetAddress(int32_t id, bool peer, SockAddr* out) {
-  Conn* c = Find(id);
-  return c == nullptr ? -EBADF : unix_socket::GetAddress(c->fd, peer, out);
-}
+// ---- queries ---------------------------------------------------------------------------------
 
 void UringBackend::GetStats(Stats* out) const {
   FillStats(out);
-  uint32_t waiting = 0;  // the line may hold ids of sockets closed since; count live ones
-  for (int32_t id : starving_) {
-    const Conn* c = Get(id);
-    if (c != nullptr && c->waiting_buffer) ++waiting;
-  }
-  out->sockets_waiting = waiting;
-  out->buffer_waits = buffer_waits_;
+  FillWaitStats(out);
   out->uring.completions_dropped = ring_.fd() >= 0 ? ring_.CqDropped() : 0;
 }
 
