@@ -23,10 +23,15 @@ trap restore EXIT
 
 log=$(mktemp -d)
 status=0
-LD_PRELOAD="$asan_rt:$ubsan_rt" \
-ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$log/asan" \
-UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$log/ubsan" \
-  npx vitest run "$@" || status=$?
+# Each native backend of this platform in turn (the node backend runs no native code).
+for backend in io_uring epoll; do
+  echo "=== test suite under ASan + UBSan on the $backend backend ==="
+  OVERLAPPED_BACKEND=$backend \
+  LD_PRELOAD="$asan_rt:$ubsan_rt" \
+  ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$log/asan" \
+  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$log/ubsan" \
+    npx vitest run "$@" || status=$?
+done
 if compgen -G "$log/*" >/dev/null; then
   echo "sanitizer reports:" >&2
   cat "$log"/* >&2
