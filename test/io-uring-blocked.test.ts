@@ -56,6 +56,16 @@ describe.skipIf(process.platform !== 'linux')('io_uring blocked by seccomp', () 
     expect(out.probe.epoll).toBe('ok');
   });
 
+  // A sandbox may let a ring be set up and refuse the rest: the probe tries what the backend
+  // uses (registering a provided-buffer ring, here), not io_uring_setup alone.
+  it('falls back to epoll where only io_uring_register is refused', async () => {
+    const { stdout } = await execFileAsync(launcher, ['--register-only', process.execPath, '-e', program], { env: env(), timeout: 20_000 });
+    const out = JSON.parse(stdout);
+    expect(out.got).toBe('hello through epoll');
+    expect(out.backend).toBe('epoll');
+    expect(out.probe.io_uring).toBe('EPERM');
+  });
+
   it('refuses to force io_uring there, naming the reason', async () => {
     const err = await execFileAsync(launcher, [process.execPath, '-e', `require(${JSON.stringify(root)}).backend`], {
       env: { ...env(), OVERLAPPED_BACKEND: 'io_uring' },

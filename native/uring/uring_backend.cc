@@ -827,10 +827,43 @@ void UringBackend::Teardown(void (*done)(void*), void* arg) {
 
 }  // namespace
 
+// Whether the backend can run here, tried rather than read from the kernel version where it
+// can be (a sandbox may allow io_uring_setup and refuse the rest, a distribution kernel may
+// lack an opcode or have it backported): a ring with the set-up flags Init() uses, every
+// opcode the backend submits (IORING_REGISTER_PROBE, 5.6), and a provided-buffer ring
+// (IORING_REGISTER_PBUF_RING, 5.19; multishot accept and cancel by fd came with it). What
+// cannot be asked without doing I/O is a flag inside an SQE, IORING_RECV_MULTISHOT (6.0):
+// for it alone the kernel's version decides (see Init()).
 int ProbeUring() {
   if (!KernelAtLeast(6, 0)) return -ENOSYS;
   uring::Ring ring;
-  return ring.Init(4, 8);
+  int r = ring.Init(4, 8);
+  if (r < 0) return r;
+
+  constexpr unsigned kOps = 256;
+  std::vector<uint8_t> mem(sizeof(io_uring_probe) + kOps * sizeof(io_uring_probe_op), 0);
+  auto* probe = reinterpret_cast<io_uring_probe*>(mem.data());
+  r = ring.Register(IORING_REGISTER_PROBE, probe, kOps);
+  if (r < 0) return r;
+  for (unsigned op : {IORING_OP_NOP, IORING_OP_ACCEPT, IORING_OP_CONNECT, IORING_OP_RECV,
+                      IORING_OP_SENDMSG, IORING_OP_POLL_ADD, IORING_OP_ASYNC_CANCEL}) {
+    if (op > probe->last_op || !(probe->ops[op].flags & IO_URING_OP_SUPPORTED)) return -ENOSYS;
+  }
+
+  // The smallest provided-buffer ring (one entry, one page), registered and dropped.
+  long page = sysconf(_SC_PAGESIZE);
+  void* ring_mem = mmap(nullptr, static_cast<size_t>(page), PROT_READ | PROT_WRITE,
+                        MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (ring_mem == MAP_FAILED) return -errno;
+  io_uring_buf_reg reg;
+  memset(&reg, 0, sizeof reg);
+  reg.ring_addr = reinterpret_cast<uint64_t>(ring_mem);
+  reg.ring_entries = 1;
+  reg.bgid = kBufGroup;
+  r = ring.Register(IORING_REGISTER_PBUF_RING, &reg, 1);
+  if (r == 0) ring.Register(IORING_UNREGISTER_PBUF_RING, &reg, 1);
+  munmap(ring_mem, static_cast<size_t>(page));
+  return r < 0 ? r : 0;
 }
 
 std::unique_ptr<Backend> CreateUringBackend(uv_loop_s* loop, EventSink* sink, const Config& cfg,
