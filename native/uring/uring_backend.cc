@@ -10,9 +10,9 @@
 // (pbuf ring 5.19; one receive at a time in metered mode, multishot recv 6.0 in the other;
 // buffers filled incrementally where the kernel can, 6.12), a readiness poll and a direct
 // recv for sockets moving bulk data, sendmsg for what a write's non-blocking try left,
-// cancel by fd (5.19) on close. Kernel 6.0 is therefore the floor; older kernels, or io_uring
-// blocked by seccomp or kernel.io_uring_disabled, make CreateUringBackend fail so that the
-// addon can fall back.
+// cancel by fd (5.19) on close. Kernel 6.0 is therefore the floor in practice, but it is
+// found by trying (ProbeUring): older kernels, or io_uring blocked in part or whole by
+// seccomp or kernel.io_uring_disabled, fail the probe, and lib/binding.ts falls back to epoll.
 //
 // Pool discipline: a buffer the kernel filled is copied out to JS and handed back to the ring
 // in the same reap pass, so pool memory is never held by JS. When the ring runs dry the kernel
@@ -23,13 +23,11 @@
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <cerrno>
 #include <climits>
-#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -92,14 +90,6 @@ struct Conn : ConnBase {
   std::unique_ptr<msghdr> msg;
   std::unique_ptr<sockaddr_storage> peer;
 };
-
-bool KernelAtLeast(int major, int minor) {
-  utsname u;
-  if (uname(&u) != 0) return false;
-  int ma = 0, mi = 0;
-  if (sscanf(u.release, "%d.%d", &ma, &mi) != 2) return false;
-  return ma > major || (ma == major && mi >= minor);
-}
 
 class UringBackend final : public UnixBackend<Conn> {
  public:
@@ -184,9 +174,8 @@ UringBackend::~UringBackend() {
 }
 
 int UringBackend::Init() {
-  // Multishot recv with provided buffers arrived in 6.0; before it the ring would accept the
-  // SQE and fail every receive with -EINVAL, so refuse up front and let the caller fall back.
-  if (!KernelAtLeast(6, 0)) return -ENOSYS;
+  // What this needs of the kernel (up to multishot receives, 6.0) is ProbeUring()'s to find
+  // out: binding.ts probes before it starts a backend, and falls back to epoll when it fails.
   unsigned count = cfg_.recv_buffer_count;
   if (count == 0 || count > 32768 || (count & (count - 1)) != 0) return -EINVAL;
   int r = ring_.Init(kSqEntries, kCqEntries);
@@ -827,15 +816,46 @@ void UringBackend::Teardown(void (*done)(void*), void* arg) {
 
 }  // namespace
 
-// Whether the backend can run here, tried rather than read from the kernel version where it
-// can be (a sandbox may allow io_uring_setup and refuse the rest, a distribution kernel may
-// lack an opcode or have it backported): a ring with the set-up flags Init() uses, every
-// opcode the backend submits (IORING_REGISTER_PROBE, 5.6), and a provided-buffer ring
-// (IORING_REGISTER_PBUF_RING, 5.19; multishot accept and cancel by fd came with it). What
-// cannot be asked without doing I/O is a flag inside an SQE, IORING_RECV_MULTISHOT (6.0):
-// for it alone the kernel's version decides (see Init()).
+// IORING_RECV_MULTISHOT (6.0) is a flag inside an SQE, which IORING_REGISTER_PROBE cannot
+// report: one real receive on a socket pair, into the probe's one provided buffer, says
+// whether the kernel takes it (before 6.0 the receive fails with -EINVAL). Nothing can reach
+// the buffer afterwards: both ends are closed before the caller unmaps it.
+int ProbeMultishotRecv(uring::Ring& ring, io_uring_buf* br, uint8_t* buf, uint32_t len) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -errno;
+  br[0].addr = reinterpret_cast<uint64_t>(buf);
+  br[0].len = len;
+  br[0].bid = 0;
+  // The ring's tail shares entry 0 with a descriptor's resv field (see CommitBuffers()).
+  __atomic_store_n(&br[0].resv, static_cast<uint16_t>(1), __ATOMIC_RELEASE);
+  int r = -EIO;
+  const uint8_t byte = 1;
+  io_uring_sqe* sqe = ring.GetSqe();
+  if (sqe != nullptr && write(sv[1], &byte, 1) == 1) {
+    sqe->opcode = IORING_OP_RECV;
+    sqe->fd = sv[0];
+    sqe->flags = IOSQE_BUFFER_SELECT;
+    sqe->buf_group = kBufGroup;
+    sqe->ioprio = IORING_RECV_MULTISHOT;
+    r = ring.SubmitAndWait(1000);
+    if (r == 0) {
+      int res = -EIO;
+      ring.Reap(1, [&res](const io_uring_cqe& cqe) { res = cqe.res; });
+      r = res == 1 ? 0 : (res < 0 ? res : -EIO);
+    }
+  }
+  close(sv[0]);
+  close(sv[1]);
+  return r;
+}
+
+// Whether the backend can run here, tried rather than read from the kernel version (a sandbox
+// may allow io_uring_setup and refuse the rest; a distribution kernel may lack an opcode or
+// have a feature backported): a ring with the set-up flags Init() uses, every opcode the
+// backend submits (IORING_REGISTER_PROBE, 5.6), a provided-buffer ring (5.19: multishot
+// accept and cancel by fd came with it), and a multishot receive (6.0), the newest thing the
+// backend needs.
 int ProbeUring() {
-  if (!KernelAtLeast(6, 0)) return -ENOSYS;
   uring::Ring ring;
   int r = ring.Init(4, 8);
   if (r < 0) return r;
@@ -861,7 +881,13 @@ int ProbeUring() {
   reg.ring_entries = 1;
   reg.bgid = kBufGroup;
   r = ring.Register(IORING_REGISTER_PBUF_RING, &reg, 1);
-  if (r == 0) ring.Register(IORING_UNREGISTER_PBUF_RING, &reg, 1);
+  if (r == 0) {
+    // The buffer itself: the second half of the same page.
+    auto* half = static_cast<uint8_t*>(ring_mem) + page / 2;
+    r = ProbeMultishotRecv(ring, static_cast<io_uring_buf*>(ring_mem), half,
+                           static_cast<uint32_t>(page / 2));
+    ring.Destroy();  // cancels the receive still armed, before its memory goes
+  }
   munmap(ring_mem, static_cast<size_t>(page));
   return r < 0 ? r : 0;
 }
