@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import * as netUtil from 'node:net';
 
 import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
-import { checkWriteLimit, config } from './config';
+import { config, validateServerOpts } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
@@ -113,7 +113,7 @@ export class Server extends EventEmitter implements HandleOwner {
       throw ERR_INVALID_ARG_TYPE('options', 'of type object', options);
     }
     this._opts = { ...(options as ServerOpts) };
-    if (this._opts.writeLimit !== undefined) checkWriteLimit(this._opts.writeLimit);
+    validateServerOpts(this._opts);
     if (connectionListener !== undefined) {
       if (typeof connectionListener !== 'function')
         throw ERR_INVALID_ARG_TYPE('connectionListener', 'of type function', connectionListener);
@@ -260,7 +260,18 @@ export class Server extends EventEmitter implements HandleOwner {
       onread: this._opts.onread,
       [kAcceptedHandle]: id,
     } as SocketConstructorOpts & { [kAcceptedHandle]: number };
-    const socket = new Socket(opts);
+    let socket: Socket;
+    try {
+      socket = new Socket(opts);
+    } catch (err) {
+      // The options were checked in the constructor, so this is a bug; still, the native
+      // handle must not outlive it unowned (an open fd, a peer left waiting, a process that
+      // cannot exit). The error goes to the server, as node:net's accept errors do.
+      registerHandle(id, parked);
+      native.close(id, false);
+      process.nextTick(() => this.emit('error', err));
+      return;
+    }
     socket.server = this;
     socket._acceptedBy = this;
     this._connections++;
