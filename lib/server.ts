@@ -67,6 +67,21 @@ export interface ListenOptions {
 // (no reads are armed; only kClose can come, when the server closes it).
 const parked: HandleOwner = { _onEvent() {} };
 
+// Owner of a listener close() has closed, until its kClose: the Server may listen again on a
+// new handle meanwhile (as node:net allows), so the old handle's last events must not reach
+// it. A connection it still completes is closed unseen, as after close() on node:net.
+class ClosingListener implements HandleOwner {
+  constructor(private readonly _server: Server) {}
+  _onEvent(kind: EventKind, result: number): void {
+    if (kind === EventKind.Accept && result >= 0) {
+      registerHandle(result, parked);
+      native.close(result, false);
+    } else if (kind === EventKind.Close) {
+      this._server._listenerClosed();
+    }
+  }
+}
+
 // One listener for every accepted socket, rather than a closure per connection (memory per
 // idle connection counts).
 // (Not through socket.server: a program may hand the socket on, and node's http server, for
@@ -95,6 +110,8 @@ export class Server extends EventEmitter implements HandleOwner {
   private _ovId = 0;
   private _listening = false;
   private _closing = false;
+  private _closingListeners = 0; // closed native listeners whose kClose has not come yet
+  private _listenSeq = 0; // bumped by close(): a listen() still resolving its host is void
   private _connections = 0;
   private _address: netUtil.AddressInfo | undefined = undefined;
   private _opts: ServerOpts;
@@ -187,12 +204,14 @@ export class Server extends EventEmitter implements HandleOwner {
       this._finishListen(nativeListen(family as 4 | 6, host, port, backlog, ipv6Only, reusePort), host, port);
       return this;
     }
+    const seq = this._listenSeq;
     dns.lookup(host, (err, address, fam) => {
       if (err) {
         this.emit('error', err);
         return;
       }
-      if (this._closing) return;
+      // close() came during the lookup: as node:net, the server does not listen after all.
+      if (seq !== this._listenSeq) return;
       this._finishListen(nativeListen(fam as 4 | 6, address, port, backlog, ipv6Only, reusePort), address, port);
     });
     return this;
@@ -222,10 +241,14 @@ export class Server extends EventEmitter implements HandleOwner {
     if (kind === EventKind.Accept) {
       if (result < 0) return; // transient accept failures are retried natively (see stats())
       this._onConnection(result);
-    } else if (kind === EventKind.Close) {
-      this._ovId = 0;
-      this._emitCloseIfDrained();
     }
+    // kClose comes to the ClosingListener that close() hands the handle to.
+  }
+
+  /** @internal the listener handed to a ClosingListener is gone */
+  _listenerClosed(): void {
+    this._closingListeners--;
+    this._emitCloseIfDrained();
   }
 
   private _onConnection(id: number): void {
@@ -325,14 +348,24 @@ export class Server extends EventEmitter implements HandleOwner {
     const wasListening = this._listening;
     this._listening = false;
     this._closing = true;
+    this._listenSeq++;
     for (const id of this._waiting.splice(0)) native.close(id, false);
-    if (this._ovId !== 0) native.close(this._ovId, false); // 'close' waits for the handle's kClose
-    else if (!wasListening || this._connections === 0) this._emitCloseIfDrained();
+    if (this._ovId !== 0) {
+      // 'close' waits for the handle's kClose; listen() may start a new handle before it.
+      const id = this._ovId;
+      this._ovId = 0;
+      this._acceptPaused = false;
+      this._closingListeners++;
+      registerHandle(id, new ClosingListener(this));
+      native.close(id, false);
+    } else if (!wasListening || this._connections === 0) {
+      this._emitCloseIfDrained();
+    }
     return this;
   }
 
   private _emitCloseIfDrained(): void {
-    if (this._ovId !== 0 || this._connections > 0) return;
+    if (this._closingListeners > 0 || this._connections > 0) return;
     this._closing = false;
     process.nextTick(() => this.emit('close'));
   }
