@@ -99,9 +99,22 @@ export class Server extends EventEmitter implements HandleOwner {
    * At this many connections the server stops accepting (new peers wait in the kernel's
    * backlog) and resumes when one closes. Unlike node:net, which accepts and closes the
    * excess (emitting 'drop'), no connection is turned away: the few the kernel completed
-   * before the pause took effect wait, unread, for a free slot.
+   * before the pause took effect wait, unread, for a free slot. Raising it (or clearing it)
+   * admits the waiting connections and resumes accepting at once.
    */
-  maxConnections: number | undefined = undefined;
+  get maxConnections(): number | undefined {
+    return this._maxConnections;
+  }
+
+  set maxConnections(value: number | undefined) {
+    this._maxConnections = value;
+    // A raised limit frees slots now, not at the next close (issue #11: with a limit that
+    // started at 0 no close ever came). On the next tick: 'connection' events do not come
+    // from inside an assignment.
+    process.nextTick(() => this._slotFreed());
+  }
+
+  private _maxConnections: number | undefined = undefined;
   private _acceptPaused = false;
   private _waiting: number[] = []; // accepted past maxConnections, not yet admitted
   /** Times accepting was paused at maxConnections. */
@@ -333,7 +346,7 @@ export class Server extends EventEmitter implements HandleOwner {
   }
 
   private _atMax(): boolean {
-    return this.maxConnections != null && this._connections >= this.maxConnections;
+    return this._maxConnections != null && this._connections >= this._maxConnections;
   }
 
   // ---- close --------------------------------------------------------------------------------
