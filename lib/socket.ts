@@ -834,7 +834,13 @@ function lookupAndConnect(socket: Socket, options: TcpSocketConnectOpts): void {
   }
   const lookup = options.lookup ?? dns.lookup;
   const dnsOpts: dns.LookupOneOptions = { family, hints: options.hints ?? 0 };
+  let answered = false;
   lookup(host, dnsOpts, (err, address, addrFamily) => {
+    // A custom lookup may call back more than once; a second answer would connect a second
+    // native socket that nothing owns after the first is destroyed (issue #11). Only the
+    // first counts.
+    if (answered) return;
+    answered = true;
     socket.emit('lookup', err, address, addrFamily, host);
     if (!socket.connecting) return;
     if (err) {
