@@ -550,6 +550,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (!this.connecting || this.destroyed) return;
     this._host = address;
     this._boundLocally = localAddress !== undefined || localPort !== undefined;
+    // As node:net (internalConnect): a localPort alone binds it on the wildcard address of
+    // the peer's family; the native side binds only when given an address.
+    if (localPort && !localAddress) localAddress = family === 4 ? '0.0.0.0' : '::';
     const id = native.connect(family, address, port, localAddress ?? '', localPort ?? 0);
     if (id < 0) {
       this.destroy(this._connectError(id, address, port));
