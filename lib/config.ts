@@ -3,6 +3,7 @@
 // shape is fixed when the backend starts (the first listen, connect or stats()); the write
 // budgets may change at any time.
 import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, OverlappedError } from './errors';
+import type { ServerOpts } from './server';
 
 export interface OverlappedConfig {
   /**
@@ -143,4 +144,24 @@ export function configure(options: Partial<OverlappedConfig> = {}): OverlappedCo
 /** Validates a per-socket writeLimit option. */
 export function checkWriteLimit(value: unknown): number {
   return check('socketWriteLimit', value);
+}
+
+// Checks, once in createServer() (both backends' Server), the options every accepted socket
+// is built from: an option the Socket constructor would refuse must not surface at each
+// accept, where the error is uncaught and the peer is left without an answer (issue #11). Where node:net's Server
+// constructor checks an option, the same error as node's; highWaterMark past node's check
+// (NaN, 1.5, Infinity) node refuses only at each accept (its stream constructor's
+// ERR_INVALID_ARG_VALUE), which we raise here instead. Normalises opts in place.
+export function validateServerOpts(opts: ServerOpts): void {
+  const hwm = opts.highWaterMark;
+  if (hwm !== undefined) {
+    if (typeof hwm !== 'number') throw ERR_INVALID_ARG_TYPE('options.highWaterMark', 'of type number', hwm);
+    // As node:net: a negative value means the default.
+    if (hwm < 0) opts.highWaterMark = undefined;
+    else if (!Number.isInteger(hwm)) throw ERR_INVALID_ARG_VALUE('options.highWaterMark', hwm);
+  }
+  const delay = opts.keepAliveInitialDelay;
+  if (delay !== undefined && typeof delay !== 'number')
+    throw ERR_INVALID_ARG_TYPE('options.keepAliveInitialDelay', 'of type number', delay);
+  if (opts.writeLimit !== undefined) checkWriteLimit(opts.writeLimit);
 }

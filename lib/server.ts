@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import * as netUtil from 'node:net';
 
 import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
-import { checkWriteLimit, config } from './config';
+import { config, validateServerOpts } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
@@ -67,6 +67,21 @@ export interface ListenOptions {
 // (no reads are armed; only kClose can come, when the server closes it).
 const parked: HandleOwner = { _onEvent() {} };
 
+// Owner of a listener close() has closed, until its kClose: the Server may listen again on a
+// new handle meanwhile (as node:net allows), so the old handle's last events must not reach
+// it. A connection it still completes is closed unseen, as after close() on node:net.
+class ClosingListener implements HandleOwner {
+  constructor(private readonly _server: Server) {}
+  _onEvent(kind: EventKind, result: number): void {
+    if (kind === EventKind.Accept && result >= 0) {
+      registerHandle(result, parked);
+      native.close(result, false);
+    } else if (kind === EventKind.Close) {
+      this._server._listenerClosed();
+    }
+  }
+}
+
 // One listener for every accepted socket, rather than a closure per connection (memory per
 // idle connection counts).
 // (Not through socket.server: a program may hand the socket on, and node's http server, for
@@ -84,9 +99,22 @@ export class Server extends EventEmitter implements HandleOwner {
    * At this many connections the server stops accepting (new peers wait in the kernel's
    * backlog) and resumes when one closes. Unlike node:net, which accepts and closes the
    * excess (emitting 'drop'), no connection is turned away: the few the kernel completed
-   * before the pause took effect wait, unread, for a free slot.
+   * before the pause took effect wait, unread, for a free slot. Raising it (or clearing it)
+   * admits the waiting connections and resumes accepting at once.
    */
-  maxConnections: number | undefined = undefined;
+  get maxConnections(): number | undefined {
+    return this._maxConnections;
+  }
+
+  set maxConnections(value: number | undefined) {
+    this._maxConnections = value;
+    // A raised limit frees slots now, not at the next close (issue #11: with a limit that
+    // started at 0 no close ever came). On the next tick: 'connection' events do not come
+    // from inside an assignment.
+    process.nextTick(() => this._slotFreed());
+  }
+
+  private _maxConnections: number | undefined = undefined;
   private _acceptPaused = false;
   private _waiting: number[] = []; // accepted past maxConnections, not yet admitted
   /** Times accepting was paused at maxConnections. */
@@ -95,6 +123,8 @@ export class Server extends EventEmitter implements HandleOwner {
   private _ovId = 0;
   private _listening = false;
   private _closing = false;
+  private _closingListeners = 0; // closed native listeners whose kClose has not come yet
+  private _listenSeq = 0; // bumped by close(): a listen() still resolving its host is void
   private _connections = 0;
   private _address: netUtil.AddressInfo | undefined = undefined;
   private _opts: ServerOpts;
@@ -113,7 +143,7 @@ export class Server extends EventEmitter implements HandleOwner {
       throw ERR_INVALID_ARG_TYPE('options', 'of type object', options);
     }
     this._opts = { ...(options as ServerOpts) };
-    if (this._opts.writeLimit !== undefined) checkWriteLimit(this._opts.writeLimit);
+    validateServerOpts(this._opts);
     if (connectionListener !== undefined) {
       if (typeof connectionListener !== 'function')
         throw ERR_INVALID_ARG_TYPE('connectionListener', 'of type function', connectionListener);
@@ -187,12 +217,14 @@ export class Server extends EventEmitter implements HandleOwner {
       this._finishListen(nativeListen(family as 4 | 6, host, port, backlog, ipv6Only, reusePort), host, port);
       return this;
     }
+    const seq = this._listenSeq;
     dns.lookup(host, (err, address, fam) => {
       if (err) {
         this.emit('error', err);
         return;
       }
-      if (this._closing) return;
+      // close() came during the lookup: as node:net, the server does not listen after all.
+      if (seq !== this._listenSeq) return;
       this._finishListen(nativeListen(fam as 4 | 6, address, port, backlog, ipv6Only, reusePort), address, port);
     });
     return this;
@@ -222,10 +254,14 @@ export class Server extends EventEmitter implements HandleOwner {
     if (kind === EventKind.Accept) {
       if (result < 0) return; // transient accept failures are retried natively (see stats())
       this._onConnection(result);
-    } else if (kind === EventKind.Close) {
-      this._ovId = 0;
-      this._emitCloseIfDrained();
     }
+    // kClose comes to the ClosingListener that close() hands the handle to.
+  }
+
+  /** @internal the listener handed to a ClosingListener is gone */
+  _listenerClosed(): void {
+    this._closingListeners--;
+    this._emitCloseIfDrained();
   }
 
   private _onConnection(id: number): void {
@@ -260,7 +296,18 @@ export class Server extends EventEmitter implements HandleOwner {
       onread: this._opts.onread,
       [kAcceptedHandle]: id,
     } as SocketConstructorOpts & { [kAcceptedHandle]: number };
-    const socket = new Socket(opts);
+    let socket: Socket;
+    try {
+      socket = new Socket(opts);
+    } catch (err) {
+      // The options were checked in the constructor, so this is a bug; still, the native
+      // handle must not outlive it unowned (an open fd, a peer left waiting, a process that
+      // cannot exit). The error goes to the server, as node:net's accept errors do.
+      registerHandle(id, parked);
+      native.close(id, false);
+      process.nextTick(() => this.emit('error', err));
+      return;
+    }
     socket.server = this;
     socket._acceptedBy = this;
     this._connections++;
@@ -299,7 +346,7 @@ export class Server extends EventEmitter implements HandleOwner {
   }
 
   private _atMax(): boolean {
-    return this.maxConnections != null && this._connections >= this.maxConnections;
+    return this._maxConnections != null && this._connections >= this._maxConnections;
   }
 
   // ---- close --------------------------------------------------------------------------------
@@ -314,14 +361,24 @@ export class Server extends EventEmitter implements HandleOwner {
     const wasListening = this._listening;
     this._listening = false;
     this._closing = true;
+    this._listenSeq++;
     for (const id of this._waiting.splice(0)) native.close(id, false);
-    if (this._ovId !== 0) native.close(this._ovId, false); // 'close' waits for the handle's kClose
-    else if (!wasListening || this._connections === 0) this._emitCloseIfDrained();
+    if (this._ovId !== 0) {
+      // 'close' waits for the handle's kClose; listen() may start a new handle before it.
+      const id = this._ovId;
+      this._ovId = 0;
+      this._acceptPaused = false;
+      this._closingListeners++;
+      registerHandle(id, new ClosingListener(this));
+      native.close(id, false);
+    } else if (!wasListening || this._connections === 0) {
+      this._emitCloseIfDrained();
+    }
     return this;
   }
 
   private _emitCloseIfDrained(): void {
-    if (this._ovId !== 0 || this._connections > 0) return;
+    if (this._closingListeners > 0 || this._connections > 0) return;
     this._closing = false;
     process.nextTick(() => this.emit('close'));
   }

@@ -550,6 +550,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (!this.connecting || this.destroyed) return;
     this._host = address;
     this._boundLocally = localAddress !== undefined || localPort !== undefined;
+    // As node:net (internalConnect): a localPort alone binds it on the wildcard address of
+    // the peer's family; the native side binds only when given an address.
+    if (localPort && !localAddress) localAddress = family === 4 ? '0.0.0.0' : '::';
     const id = native.connect(family, address, port, localAddress ?? '', localPort ?? 0);
     if (id < 0) {
       this.destroy(this._connectError(id, address, port));
@@ -834,7 +837,13 @@ function lookupAndConnect(socket: Socket, options: TcpSocketConnectOpts): void {
   }
   const lookup = options.lookup ?? dns.lookup;
   const dnsOpts: dns.LookupOneOptions = { family, hints: options.hints ?? 0 };
+  let answered = false;
   lookup(host, dnsOpts, (err, address, addrFamily) => {
+    // A custom lookup may call back more than once; a second answer would connect a second
+    // native socket that nothing owns after the first is destroyed (issue #11). Only the
+    // first counts.
+    if (answered) return;
+    answered = true;
     socket.emit('lookup', err, address, addrFamily, host);
     if (!socket.connecting) return;
     if (err) {

@@ -7,7 +7,7 @@
 // no way to stop accepting for a while.
 import * as net from 'node:net';
 
-import { checkWriteLimit, config } from '../config';
+import { config, validateServerOpts } from '../config';
 import { ERR_INVALID_ARG_TYPE, ERR_OVERLAPPED_UNSUPPORTED } from '../errors';
 import type { ListenOptions, ServerOpts } from '../server';
 import { adopt, type AcceptOpts, type Socket } from './socket';
@@ -36,8 +36,9 @@ export class Server extends net.Server {
     } else if (typeof options !== 'object') {
       throw ERR_INVALID_ARG_TYPE('options', 'of type object', options);
     }
-    const { writeLimit, pauseOnWriteBackpressure, onread, ...rest } = options as ServerOpts;
-    if (writeLimit !== undefined) checkWriteLimit(writeLimit);
+    const opts = { ...(options as ServerOpts) };
+    validateServerOpts(opts);
+    const { writeLimit, pauseOnWriteBackpressure, onread, ...rest } = opts;
     super(rest, connectionListener as (socket: net.Socket) => void);
     this._counted = false;
     this._writeLimit = writeLimit;

@@ -159,6 +159,22 @@ export class Socket extends net.Socket implements Budgeted {
     if (first !== null && typeof first === 'object') {
       const o = first as { localAddress?: unknown; localPort?: unknown };
       this._boundLocally = o.localAddress !== undefined || o.localPort !== undefined;
+      // As on the native backends (lib/socket.ts lookupAndConnect): a lookup's second answer
+      // is ignored; node:net would connect the handle again and fail it with EALREADY.
+      const lookup = (first as { lookup?: unknown }).lookup;
+      if (typeof lookup === 'function') {
+        args[0] = {
+          ...first,
+          lookup(host: string, opts: unknown, cb: (...a: unknown[]) => void) {
+            let answered = false;
+            return lookup(host, opts, (...a: unknown[]) => {
+              if (answered) return;
+              answered = true;
+              cb(...a);
+            });
+          },
+        };
+      }
     }
     (super.connect as (...a: unknown[]) => this)(...args);
     this._countOpen();
