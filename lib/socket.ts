@@ -489,7 +489,16 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (this._ovId !== 0) {
       this._reading = false;
       this._readWanted = false;
-      this._closeCb = () => this._emitClose();
+      // node:net emits 'close' from the handle's close callback, which libuv runs in the
+      // loop's closing phase: after the setImmediate()s queued in the turn destroy() ran in.
+      // kClose can come sooner (epoll: a later round of this same poll phase), so 'close'
+      // waits for both kClose and an immediate queued now (issue #11).
+      let left = 2;
+      const done = (): void => {
+        if (--left === 0) this._emitClose();
+      };
+      this._closeCb = done;
+      setImmediate(done);
       native.close(this._ovId, this._resetOnClose);
     } else {
       // No handle to close; still a loop turn later, as node:net's handle close would be.
