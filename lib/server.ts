@@ -1,6 +1,7 @@
 // Server: a listening native handle whose accepts become Sockets, with node:net's listen()
 // overloads, events ('listening', 'connection', 'close', 'error') and close semantics
 // ('close' once the listener is gone and every connection has closed).
+import { AsyncResource } from 'node:async_hooks';
 import * as dns from 'node:dns';
 import { EventEmitter } from 'node:events';
 import * as netUtil from 'node:net';
@@ -16,7 +17,7 @@ import {
   errnoName,
   uvExceptionWithHostPort,
 } from './errors';
-import { kAcceptedHandle, Socket, validatePort, type OnReadOpts, type SocketConstructorOpts } from './socket';
+import { kAcceptedHandle, newAsyncScope, Socket, validatePort, type OnReadOpts, type SocketConstructorOpts } from './socket';
 
 /** Options for createServer(), as node:net's. */
 export interface ServerOpts {
@@ -99,6 +100,9 @@ export class Server extends EventEmitter implements HandleOwner {
   private _address: netUtil.AddressInfo | undefined = undefined;
   private _opts: ServerOpts;
   private _refed = true;
+  /** @internal the async context of 'connection' and 'close': listen()'s, as node:net's */
+  _async: AsyncResource | undefined = undefined;
+  private _closer: AsyncResource | undefined = undefined; // close()'s context, until kClose
 
   constructor(connectionListener?: (socket: Socket) => void);
   constructor(options?: ServerOpts, connectionListener?: (socket: Socket) => void);
@@ -154,6 +158,9 @@ export class Server extends EventEmitter implements HandleOwner {
     }
     if (this._listening || this._ovId !== 0) throw ERR_SERVER_ALREADY_LISTEN();
     ensureStarted();
+    // node:net makes the listening handle here (or in the lookup callback, which runs in
+    // this same context): 'connection' runs in listen()'s context.
+    this._async = newAsyncScope('TCPSERVERWRAP');
 
     const port = opts.port === undefined || opts.port === null ? 0 : validatePort(opts.port, 'options.port');
     const backlog = opts.backlog ?? 511;
@@ -224,7 +231,17 @@ export class Server extends EventEmitter implements HandleOwner {
       this._onConnection(result);
     } else if (kind === EventKind.Close) {
       this._ovId = 0;
-      this._emitCloseIfDrained();
+      this._async?.emitDestroy();
+      // node:net emits 'close' (when no connection is left) a tick after close(), in
+      // close()'s context; here it waits for the listener's kClose, in close()'s context too.
+      const closer = this._closer;
+      this._closer = undefined;
+      if (closer === undefined) {
+        this._emitCloseIfDrained();
+      } else {
+        closer.runInAsyncScope(this._emitCloseIfDrained, this);
+        closer.emitDestroy();
+      }
     }
   }
 
@@ -260,7 +277,7 @@ export class Server extends EventEmitter implements HandleOwner {
       onread: this._opts.onread,
       [kAcceptedHandle]: id,
     } as SocketConstructorOpts & { [kAcceptedHandle]: number };
-    const socket = new Socket(opts);
+    const socket = new Socket(opts); // its async context comes at its first event (_newScope)
     socket.server = this;
     socket._acceptedBy = this;
     this._connections++;
@@ -315,8 +332,10 @@ export class Server extends EventEmitter implements HandleOwner {
     this._listening = false;
     this._closing = true;
     for (const id of this._waiting.splice(0)) native.close(id, false);
-    if (this._ovId !== 0) native.close(this._ovId, false); // 'close' waits for the handle's kClose
-    else if (!wasListening || this._connections === 0) this._emitCloseIfDrained();
+    if (this._ovId !== 0) {
+      this._closer = new AsyncResource('overlapped:close', { requireManualDestroy: true });
+      native.close(this._ovId, false); // 'close' waits for the handle's kClose
+    } else if (!wasListening || this._connections === 0) this._emitCloseIfDrained();
     return this;
   }
 
