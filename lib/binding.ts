@@ -6,6 +6,7 @@
 // load, this module still loads, and the node backend is chosen.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AsyncResource } from 'node:async_hooks';
 import { markAsUntransferable } from 'node:worker_threads';
 
 /** The raw native interface (native/addon.cc). Failures are negative errno-style numbers. */
@@ -77,7 +78,22 @@ export const enum EventKind {
 export interface HandleOwner {
   /** Data: `slab` views the slab holding the bytes, `offset` is where they start. */
   _onEvent(kind: EventKind, result: number, slab?: Buffer, offset?: number): void;
+  /**
+   * The async context its events run in, as a node:net handle's own (its TCPWrap is an
+   * async resource): AsyncLocalStorage stores and async_hooks see each connection apart.
+   * Undefined: the batch's context (handles with no events for the program, e.g. parked).
+   */
+  _async?: AsyncResource | undefined;
+  /** Makes `_async` at the first event, for owners that make it lazily (accepted sockets). */
+  _newScope?(): AsyncResource | undefined;
 }
+
+/**
+ * A context made at import, outside any store a program sets later: accepted sockets' async
+ * resources are made in it, as node:net makes an accepted handle outside any callback scope
+ * (its events see the top-level store, not the listening server's).
+ */
+export const importScope = new AsyncResource('overlapped', { requireManualDestroy: true });
 
 function findPackageRoot(start: string): string {
   let dir = start;
@@ -147,6 +163,9 @@ function rethrow(err: unknown): never {
 // short (the rest would be lost), so it is re-thrown on its own, as an uncaught exception,
 // once the batch is through.
 //
+// Each owner's events run in its own async context (HandleOwner._async): the batch is still
+// one call from native code, and entering a context is a few JS stores (no native call).
+//
 // Received bytes come in slabs (native/addon.cc): a data event's kind holds its slab's index
 // above the low 8 bits, and aux its offset there. The owner gets a view of the whole slab and
 // the offset, and makes its chunk (a view) or copies the bytes out (onread). A slab may be
@@ -172,9 +191,17 @@ function onBatch(events: Int32Array, count: number, slabs: ArrayBuffer[]): void 
     const owner = handles.get(id);
     if (owner === undefined) continue;
     if (kind === EventKind.Close) handles.delete(id);
+    const scope = owner._async ?? owner._newScope?.();
     try {
-      if (kind === EventKind.Data) owner._onEvent(kind, events[i + 2], views[events[i] >> 8], events[i + 3]);
-      else owner._onEvent(kind, events[i + 2]);
+      if (kind === EventKind.Data) {
+        const slab = views[events[i] >> 8];
+        if (scope === undefined) owner._onEvent(kind, events[i + 2], slab, events[i + 3]);
+        else scope.runInAsyncScope(owner._onEvent, owner, kind, events[i + 2], slab, events[i + 3]);
+      } else if (scope === undefined) {
+        owner._onEvent(kind, events[i + 2]);
+      } else {
+        scope.runInAsyncScope(owner._onEvent, owner, kind, events[i + 2]);
+      }
     } catch (err) {
       process.nextTick(rethrow, err);
     }

@@ -1,6 +1,7 @@
 // Server: a listening native handle whose accepts become Sockets, with node:net's listen()
 // overloads, events ('listening', 'connection', 'close', 'error') and close semantics
 // ('close' once the listener is gone and every connection has closed).
+import { AsyncResource } from 'node:async_hooks';
 import * as dns from 'node:dns';
 import { EventEmitter } from 'node:events';
 import * as netUtil from 'node:net';
@@ -16,7 +17,7 @@ import {
   errnoName,
   uvExceptionWithHostPort,
 } from './errors';
-import { kAcceptedHandle, Socket, validatePort, type OnReadOpts, type SocketConstructorOpts } from './socket';
+import { kAcceptedHandle, newAsyncScope, Socket, validatePort, type OnReadOpts, type SocketConstructorOpts } from './socket';
 
 /** Options for createServer(), as node:net's. */
 export interface ServerOpts {
@@ -71,13 +72,19 @@ const parked: HandleOwner = { _onEvent() {} };
 // new handle meanwhile (as node:net allows), so the old handle's last events must not reach
 // it. A connection it still completes is closed unseen, as after close() on node:net.
 class ClosingListener implements HandleOwner {
-  constructor(private readonly _server: Server) {}
+  constructor(
+    private readonly _server: Server,
+    private readonly _listenerAsync: AsyncResource | undefined, // the handle's own resource
+    private readonly _closer: AsyncResource, // close()'s context
+  ) {}
   _onEvent(kind: EventKind, result: number): void {
     if (kind === EventKind.Accept && result >= 0) {
       registerHandle(result, parked);
       native.close(result, false);
     } else if (kind === EventKind.Close) {
-      this._server._listenerClosed();
+      this._listenerAsync?.emitDestroy();
+      this._closer.runInAsyncScope(this._server._listenerClosed, this._server);
+      this._closer.emitDestroy();
     }
   }
 }
@@ -129,6 +136,8 @@ export class Server extends EventEmitter implements HandleOwner {
   private _address: netUtil.AddressInfo | undefined = undefined;
   private _opts: ServerOpts;
   private _refed = true;
+  /** @internal the async context of 'connection' and 'close': listen()'s, as node:net's */
+  _async: AsyncResource | undefined = undefined;
 
   constructor(connectionListener?: (socket: Socket) => void);
   constructor(options?: ServerOpts, connectionListener?: (socket: Socket) => void);
@@ -184,6 +193,9 @@ export class Server extends EventEmitter implements HandleOwner {
     }
     if (this._listening || this._ovId !== 0) throw ERR_SERVER_ALREADY_LISTEN();
     ensureStarted();
+    // node:net makes the listening handle here (or in the lookup callback, which runs in
+    // this same context): 'connection' runs in listen()'s context.
+    this._async = newAsyncScope('TCPSERVERWRAP');
 
     const port = opts.port === undefined || opts.port === null ? 0 : validatePort(opts.port, 'options.port');
     const backlog = opts.backlog ?? 511;
@@ -298,7 +310,7 @@ export class Server extends EventEmitter implements HandleOwner {
     } as SocketConstructorOpts & { [kAcceptedHandle]: number };
     let socket: Socket;
     try {
-      socket = new Socket(opts);
+      socket = new Socket(opts); // its async context comes at its first event (_newScope)
     } catch (err) {
       // The options were checked in the constructor, so this is a bug; still, the native
       // handle must not outlive it unowned (an open fd, a peer left waiting, a process that
@@ -365,14 +377,21 @@ export class Server extends EventEmitter implements HandleOwner {
     for (const id of this._waiting.splice(0)) native.close(id, false);
     if (this._ovId !== 0) {
       // 'close' waits for the handle's kClose; listen() may start a new handle before it.
+      // The handle takes its async resource along (destroyed with it) and close()'s context,
+      // where 'close' is emitted, as node:net emits it.
       const id = this._ovId;
       this._ovId = 0;
       this._acceptPaused = false;
       this._closingListeners++;
-      registerHandle(id, new ClosingListener(this));
+      const closer = new AsyncResource('overlapped:close', { requireManualDestroy: true });
+      registerHandle(id, new ClosingListener(this, this._async, closer));
+      this._async = undefined;
       native.close(id, false);
-    } else if (!wasListening || this._connections === 0) {
-      this._emitCloseIfDrained();
+    } else {
+      // No handle (closed during listen()'s lookup, or listen() failed): its resource goes now.
+      this._async?.emitDestroy();
+      this._async = undefined;
+      if (!wasListening || this._connections === 0) this._emitCloseIfDrained();
     }
     return this;
   }

@@ -3,11 +3,12 @@
 // queue: while one native write is in flight, later writes gather there and go out together
 // as one gathered send through _writev. Reading follows the stream's demand: _read() starts
 // native reads and a push() that returns false stops them.
+import { AsyncResource } from 'node:async_hooks';
 import * as dns from 'node:dns';
 import { Duplex } from 'node:stream';
 import * as netUtil from 'node:net';
 
-import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
+import { EventKind, ensureStarted, importScope, native, registerHandle, type HandleOwner } from './binding';
 import { admit, forget, report, type Budgeted } from './budget';
 import { checkWriteLimit, config } from './config';
 import {
@@ -125,6 +126,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   _acceptedBy: unknown = undefined;
   /** @internal native handle id, 0 when none */
   _ovId = 0;
+  /**
+   * @internal the async context of its events, as node:net's handle: made by connect(), or
+   * at an accepted socket's first event (_newScope; see binding.ts, HandleOwner._async)
+   */
+  _async: AsyncResource | undefined = undefined;
   /** @internal bytes queued for sending, as last reported to the budget */
   _queued = 0;
   private _writeLimit: number;
@@ -267,6 +273,19 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
         break;
       }
     }
+  }
+
+  /**
+   * @internal An accepted socket's context. node:net makes an accepted handle before it enters
+   * the server's callback scope, so the socket's context is its own, under no store of the
+   * server's or of any other connection (importScope), triggered by the server. Made at the
+   * first event rather than at accept: an idle connection then costs no resource (memory per
+   * idle connection counts), and nothing runs in it before its first event.
+   */
+  _newScope(): AsyncResource | undefined {
+    const server = this._acceptedBy as { _async?: AsyncResource } | undefined;
+    if (server === undefined) return undefined;
+    return (this._async = importScope.runInAsyncScope(newAsyncScope, null, 'TCPWRAP', server._async?.asyncId()));
   }
 
   // ---- reading ------------------------------------------------------------------------------
@@ -489,7 +508,16 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (this._ovId !== 0) {
       this._reading = false;
       this._readWanted = false;
-      this._closeCb = () => this._emitClose();
+      // node:net emits 'close' from the handle's close callback, which libuv runs in the
+      // loop's closing phase: after the setImmediate()s queued in the turn destroy() ran in.
+      // kClose can come sooner (epoll: a later round of this same poll phase), so 'close'
+      // waits for both kClose and an immediate queued now (issue #11).
+      let left = 2;
+      const done = (): void => {
+        if (--left === 0) this._emitClose();
+      };
+      this._closeCb = done;
+      setImmediate(done);
       native.close(this._ovId, this._resetOnClose);
     } else {
       // No handle to close; still a loop turn later, as node:net's handle close would be.
@@ -498,7 +526,15 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   private _emitClose(): void {
-    this.emit('close', this._hadError);
+    const scope = this._async ?? this._newScope();
+    if (scope === undefined) {
+      this.emit('close', this._hadError);
+      return;
+    }
+    // As node:net's handle close callback: in the socket's own context, whether kClose or
+    // the immediate of _destroy() came last; then the resource ends, as a closed TCPWrap.
+    scope.runInAsyncScope(this.emit, this, 'close', this._hadError);
+    scope.emitDestroy();
   }
 
   /**
@@ -541,6 +577,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     ensureStarted();
     this.connecting = true;
+    // Where node:net makes the socket's handle: its events run in connect()'s context.
+    this._async = newAsyncScope('TCPWRAP');
     lookupAndConnect(this, options);
     return this;
   }
@@ -706,6 +744,15 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   get bufferSize(): number {
     return this.writableLength;
   }
+}
+
+/**
+ * @internal an async resource for a socket or server handle, named as node's. Destroyed by
+ * hand at 'close' (as node destroys a handle's when it closes), which also spares a GC
+ * tracker per socket where a destroy hook is installed.
+ */
+export function newAsyncScope(type: string, triggerAsyncId?: number): AsyncResource {
+  return new AsyncResource(type, { requireManualDestroy: true, triggerAsyncId });
 }
 
 // The bits of Socket#_flags, one per boolean accessor below.
