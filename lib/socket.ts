@@ -786,7 +786,9 @@ export function normalizeConnectArgs(args: unknown[]): ConnectArgs {
   let options: TcpSocketConnectOpts;
   if (first !== null && typeof first === 'object') {
     options = { ...(first as TcpSocketConnectOpts) };
-    if ((first as { path?: unknown }).path !== undefined)
+    // As node:net, which takes a path only when it is truthy (`pipe = !!path`): node:http's
+    // Agent passes `path: null` (the request path's slot) to createConnection.
+    if ((first as { path?: unknown }).path)
       throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
   } else if (isPipeName(first)) {
     throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
