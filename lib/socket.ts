@@ -4,7 +4,7 @@
 // as one gathered send through _writev. Reading follows the stream's demand: _read() starts
 // native reads and a push() that returns false stops them.
 import * as dns from 'node:dns';
-import { Duplex } from 'node:stream';
+import { addAbortSignal, Duplex } from 'node:stream';
 import * as netUtil from 'node:net';
 
 import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
@@ -174,7 +174,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       emitClose: false, // 'close' carries hadError and comes once the native handle is gone
       autoDestroy: true,
       decodeStrings: true,
-      signal: options.signal,
+      // The signal is attached below, once the fields exist: an aborted one destroys the
+      // stream at once, which inside super() would run _destroy() on a half-made socket.
     });
     this._writeLimit = options.writeLimit === undefined ? config.socketWriteLimit : checkWriteLimit(options.writeLimit);
     if (options.pauseOnWriteBackpressure === false) this._pauseOnWriteBackpressure = false;
@@ -196,6 +197,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       };
     }
     if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
+    if (options.signal !== undefined) addAbortSignal(options.signal, this);
     const accepted = (options as { [kAcceptedHandle]?: number })[kAcceptedHandle];
     if (accepted !== undefined) {
       this._attach(accepted);
@@ -529,6 +531,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   connect(...args: unknown[]): this {
     const [options, cb] = normalizeConnectArgs(args);
     if (this.destroyed) {
+      // A signal aborted before the socket was made has destroyed it already, and its 'error'
+      // and 'close' are on their way: node:net's connect() goes on quietly and never connects
+      // (it marks the socket aborted), so it must not throw here either.
+      if ((this.errored as Error | null)?.name === 'AbortError') return this;
       // node:net re-initialises a destroyed socket; we refuse clearly instead.
       throw ERR_SOCKET_CLOSED();
     }
