@@ -97,7 +97,7 @@ export interface TcpSocketConnectOpts {
   hints?: number;
   /** Replaces dns.lookup(). */
   lookup?: typeof dns.lookup;
-  /** Sets a timeout (ms) as socket.setTimeout() would. */
+  /** connect() / createConnection() set it as socket.setTimeout() would (socket.connect() does not, as on node:net). */
   timeout?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
@@ -544,7 +544,6 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (typeof cb === 'function') this.once('connect', cb);
     if (options.noDelay !== undefined) this._noDelay = !!options.noDelay;
     if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
-    if (options.timeout !== undefined) this.setTimeout(options.timeout);
     ensureStarted();
     this.connecting = true;
     lookupAndConnect(this, options);
@@ -612,12 +611,13 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
 
   /** Emits 'timeout' after `timeout` ms of inactivity (0 disables), as node:net. */
   setTimeout(timeout: number, callback?: () => void): this {
-    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)
-      throw ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', timeout);
+    // As node:net (setStreamTimeout): a destroyed socket takes no timer and no listener.
+    if (this.destroyed) return this;
+    this.timeout = timeout;
+    timeout = timerDuration(timeout);
     if (callback !== undefined && typeof callback !== 'function')
       throw ERR_INVALID_ARG_TYPE('callback', 'of type function', callback);
     this._clearTimer();
-    this.timeout = timeout;
     if (timeout === 0) {
       if (callback) this.removeListener('timeout', callback);
       return this;
@@ -709,6 +709,26 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   get bufferSize(): number {
     return this.writableLength;
   }
+}
+
+// The longest delay a timer takes (a signed 32-bit int of ms); node's setTimeout() runs a
+// longer one after 1 ms instead, so socket timeouts are capped first, as node:net caps them.
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
+// node's getTimerDuration (lib/internal/timers.js): the checks and the cap of node:net's
+// socket.setTimeout(), with the same warning.
+function timerDuration(msecs: unknown): number {
+  if (typeof msecs !== 'number') throw ERR_INVALID_ARG_TYPE('msecs', 'of type number', msecs);
+  if (msecs < 0 || !Number.isFinite(msecs))
+    throw ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', msecs);
+  if (msecs > TIMEOUT_MAX) {
+    process.emitWarning(
+      `${msecs} does not fit into a 32-bit signed integer.\nTimer duration was truncated to ${TIMEOUT_MAX}.`,
+      'TimeoutOverflowWarning',
+    );
+    return TIMEOUT_MAX;
+  }
+  return msecs;
 }
 
 // The bits of Socket#_flags, one per boolean accessor below.
