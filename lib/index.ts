@@ -118,6 +118,10 @@ export function connect(...args: unknown[]): Socket {
     pauseOnWriteBackpressure: socketOpts.pauseOnWriteBackpressure,
     onread: socketOpts.onread,
   });
+  // Here, as in node:net's connect(), not in Socket#connect(): on the node backend that is
+  // node:net's, which takes no timeout.
+  const timeout = (socketOpts as TcpSocketConnectOpts).timeout;
+  if (timeout) socket.setTimeout(timeout);
   return (socket.connect as (...a: unknown[]) => Socket)(...args);
 }
 

@@ -5,7 +5,7 @@
 // native reads and a push() that returns false stops them.
 import { AsyncResource } from 'node:async_hooks';
 import * as dns from 'node:dns';
-import { Duplex } from 'node:stream';
+import { addAbortSignal, Duplex } from 'node:stream';
 import * as netUtil from 'node:net';
 
 import { EventKind, ensureStarted, importScope, native, registerHandle, type HandleOwner } from './binding';
@@ -98,7 +98,7 @@ export interface TcpSocketConnectOpts {
   hints?: number;
   /** Replaces dns.lookup(). */
   lookup?: typeof dns.lookup;
-  /** Sets a timeout (ms) as socket.setTimeout() would. */
+  /** connect() / createConnection() set it as socket.setTimeout() would (socket.connect() does not, as on node:net). */
   timeout?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
@@ -180,7 +180,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       emitClose: false, // 'close' carries hadError and comes once the native handle is gone
       autoDestroy: true,
       decodeStrings: true,
-      signal: options.signal,
+      // The signal is attached below, once the fields exist: an aborted one destroys the
+      // stream at once, which inside super() would run _destroy() on a half-made socket.
     });
     this._writeLimit = options.writeLimit === undefined ? config.socketWriteLimit : checkWriteLimit(options.writeLimit);
     if (options.pauseOnWriteBackpressure === false) this._pauseOnWriteBackpressure = false;
@@ -202,6 +203,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       };
     }
     if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
+    if (options.signal !== undefined) addAbortSignal(options.signal, this);
     const accepted = (options as { [kAcceptedHandle]?: number })[kAcceptedHandle];
     if (accepted !== undefined) {
       this._attach(accepted);
@@ -565,6 +567,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   connect(...args: unknown[]): this {
     const [options, cb] = normalizeConnectArgs(args);
     if (this.destroyed) {
+      // A signal aborted before the socket was made has destroyed it already, and its 'error'
+      // and 'close' are on their way: node:net's connect() goes on quietly and never connects
+      // (it marks the socket aborted), so it must not throw here either.
+      if ((this.errored as Error | null)?.name === 'AbortError') return this;
       // node:net re-initialises a destroyed socket; we refuse clearly instead.
       throw ERR_SOCKET_CLOSED();
     }
@@ -574,7 +580,6 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (typeof cb === 'function') this.once('connect', cb);
     if (options.noDelay !== undefined) this._noDelay = !!options.noDelay;
     if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
-    if (options.timeout !== undefined) this.setTimeout(options.timeout);
     ensureStarted();
     this.connecting = true;
     // Where node:net makes the socket's handle: its events run in connect()'s context.
@@ -647,12 +652,13 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
 
   /** Emits 'timeout' after `timeout` ms of inactivity (0 disables), as node:net. */
   setTimeout(timeout: number, callback?: () => void): this {
-    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)
-      throw ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', timeout);
+    // As node:net (setStreamTimeout): a destroyed socket takes no timer and no listener.
+    if (this.destroyed) return this;
+    this.timeout = timeout;
+    timeout = timerDuration(timeout);
     if (callback !== undefined && typeof callback !== 'function')
       throw ERR_INVALID_ARG_TYPE('callback', 'of type function', callback);
     this._clearTimer();
-    this.timeout = timeout;
     if (timeout === 0) {
       if (callback) this.removeListener('timeout', callback);
       return this;
@@ -755,6 +761,26 @@ export function newAsyncScope(type: string, triggerAsyncId?: number): AsyncResou
   return new AsyncResource(type, { requireManualDestroy: true, triggerAsyncId });
 }
 
+// The longest delay a timer takes (a signed 32-bit int of ms); node's setTimeout() runs a
+// longer one after 1 ms instead, so socket timeouts are capped first, as node:net caps them.
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
+// node's getTimerDuration (lib/internal/timers.js): the checks and the cap of node:net's
+// socket.setTimeout(), with the same warning.
+function timerDuration(msecs: unknown): number {
+  if (typeof msecs !== 'number') throw ERR_INVALID_ARG_TYPE('msecs', 'of type number', msecs);
+  if (msecs < 0 || !Number.isFinite(msecs))
+    throw ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', msecs);
+  if (msecs > TIMEOUT_MAX) {
+    process.emitWarning(
+      `${msecs} does not fit into a 32-bit signed integer.\nTimer duration was truncated to ${TIMEOUT_MAX}.`,
+      'TimeoutOverflowWarning',
+    );
+    return TIMEOUT_MAX;
+  }
+  return msecs;
+}
+
 // The bits of Socket#_flags, one per boolean accessor below.
 const enum Flag {
   reading = 1 << 0,
@@ -836,7 +862,9 @@ export function normalizeConnectArgs(args: unknown[]): ConnectArgs {
   let options: TcpSocketConnectOpts;
   if (first !== null && typeof first === 'object') {
     options = { ...(first as TcpSocketConnectOpts) };
-    if ((first as { path?: unknown }).path !== undefined)
+    // As node:net, which takes a path only when it is truthy (`pipe = !!path`): node:http's
+    // Agent passes `path: null` (the request path's slot) to createConnection.
+    if ((first as { path?: unknown }).path)
       throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
   } else if (isPipeName(first)) {
     throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');

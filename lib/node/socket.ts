@@ -153,7 +153,7 @@ export class Socket extends net.Socket implements Budgeted {
   override connect(...args: unknown[]): this {
     // IPC is refused as on the native backends (lib/socket.ts normalizeConnectArgs).
     const first = args[0];
-    if (first !== null && typeof first === 'object' && (first as { path?: unknown }).path !== undefined)
+    if (first !== null && typeof first === 'object' && (first as { path?: unknown }).path)
       throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
     if (typeof first === 'string' && Number.isNaN(Number(first))) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
     if (first !== null && typeof first === 'object') {
