@@ -177,7 +177,7 @@ export class Server extends EventEmitter implements HandleOwner {
     const first = args[0];
     if (first !== null && typeof first === 'object') {
       opts = { ...(first as ListenOptions) };
-      if ('path' in opts && opts.path !== undefined) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
+      if (opts.path) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
       if ('fd' in opts || '_ovId' in opts || 'handle' in opts)
         throw ERR_OVERLAPPED_UNSUPPORTED('listening on an existing handle or fd');
     } else if (typeof first === 'string' && first !== '' && Number.isNaN(Number(first))) {

@@ -49,7 +49,7 @@ export class Server extends net.Server {
     const first = args[0];
     if (first !== null && typeof first === 'object') {
       const opts = first as ListenOptions & { fd?: unknown; handle?: unknown };
-      if (opts.path !== undefined) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
+      if (opts.path) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
       if ('fd' in opts || 'handle' in opts || '_handle' in opts)
         throw ERR_OVERLAPPED_UNSUPPORTED('listening on an existing handle or fd');
     } else if (typeof first === 'string' && first !== '' && Number.isNaN(Number(first))) {
