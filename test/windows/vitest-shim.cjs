@@ -30,7 +30,16 @@ function show(v) {
 }
 
 function expect(actual, label) {
-  const fail = (what) => assert.fail(`${label ? label + ': ' : ''}expected ${show(actual)} ${what}`);
+  const m = matchers(actual, label, false);
+  // .not: each matcher with its verdict inverted (the failure names the negated expectation).
+  m.not = matchers(actual, label, true);
+  return m;
+}
+function matchers(actual, label, negated) {
+  const fail = (what) => {
+    if (!negated) assert.fail(`${label ? label + ': ' : ''}expected ${show(actual)} ${what}`);
+    return false;
+  };
   const m = {
     toBe: (e) => Object.is(actual, e) || fail(`to be ${show(e)}`),
     toEqual: (e) => matches(actual, e) || fail(`to equal ${show(e)}`),
@@ -60,7 +69,14 @@ function expect(actual, label) {
       return matches(thrown, e) || fail(`to throw ${show(e)}, threw ${show(thrown)}`);
     },
   };
-  return m;
+  if (!negated) return m;
+  const not = {};
+  for (const [name, check] of Object.entries(m))
+    not[name] = (...args) => {
+      if (check(...args) === false) return true;
+      assert.fail(`${label ? label + ': ' : ''}expected ${show(actual)} not ${name}(${args.map((a) => show(a)).join(', ')})`);
+    };
+  return not;
 }
 expect.objectContaining = objectContaining;
 
@@ -85,4 +101,8 @@ it.each = (table) => each(table, (title, fn) => it(title, fn));
 describe.skipIf = (cond) => (cond ? (name, fn) => test.describe(name, { skip: 'skipIf' }, fn) : describe);
 it.skipIf = (cond) => (cond ? (name, fn) => test.it(name, { skip: 'skipIf' }, fn) : it);
 
-module.exports = { describe, it, expect };
+// Hooks: node:test's, which, as vitest's, run around each test (or once) of the enclosing suite
+// or, at a file's top level, of the file.
+const { beforeEach, afterEach, before: beforeAll, after: afterAll } = test;
+
+module.exports = { describe, it, expect, beforeEach, afterEach, beforeAll, afterAll };
