@@ -488,11 +488,17 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     else cb(null);
   }
 
-  /** Bytes sent, counting those handed to the kernel and those still queued. */
+  /**
+   * Bytes sent, counting those handed to the kernel and those still queued, as node:net
+   * counts them: dispatched, plus the stream's buffer (writes behind the one in flight),
+   * plus a write held until connected. writableLength would count the write in flight twice.
+   */
   get bytesWritten(): number {
-    let pending = 0;
-    if (this._pendingWrite) for (const c of this._pendingWrite.chunks) pending += c.length;
-    return this._bytesDispatched + pending + this.writableLength;
+    let bytes = this._bytesDispatched;
+    if (this._pendingWrite) for (const c of this._pendingWrite.chunks) bytes += c.length;
+    const queued = (this as unknown as { writableBuffer?: Array<{ chunk: Buffer | string; encoding: BufferEncoding }> }).writableBuffer;
+    if (queued) for (const e of queued) bytes += typeof e.chunk === 'string' ? Buffer.byteLength(e.chunk, e.encoding) : e.chunk.length;
+    return bytes;
   }
 
   // ---- teardown -----------------------------------------------------------------------------
