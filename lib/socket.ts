@@ -112,6 +112,12 @@ export const kAcceptedHandle = Symbol('overlapped.acceptedHandle');
 
 type WriteCallback = (error?: Error | null) => void;
 
+// JSStreamSocket's 'end' listener, the one that hands end-of-stream to the wrapping handle
+// (`this._handle.emitEOF()`, unchanged in node 20 to 24). See Socket._end().
+function isStreamWrapEnd(fn: Function): boolean {
+  return Function.prototype.toString.call(fn).includes('.emitEOF()');
+}
+
 export class Socket extends Duplex implements HandleOwner, Budgeted {
   /** True while a connect is in progress. */
   connecting = false;
@@ -298,6 +304,15 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   private _end(): void {
+    // node:tls (and http2) drive a node:net socket through its C++ handle, and that socket's
+    // own end-of-stream handling never runs; a stream without such a handle, as ours, they
+    // wrap in JSStreamSocket (node's lib/internal/js_stream_socket.js), which ends the stream
+    // itself when the TLS layer shuts down, after its last record. The automatic end() of a
+    // socket that is not half-open would come first: the TLS layer writes a record a loop
+    // turn after the one before, so the records still to come were cut off by our FIN
+    // (a 1 MiB echo lost its last 16 to 48 KiB). So a socket that such a wrapper reads
+    // leaves the half-close to it, as the handle path does.
+    if (!this.allowHalfOpen && this.listeners('end').some(isStreamWrapEnd)) this.allowHalfOpen = true;
     this.push(null);
     this.read(0); // as node: 'end' now if nothing is buffered, even with no consumer
   }
