@@ -18,6 +18,13 @@ function describe(errno: number): [string, string] {
   return errorMap.get(errno) ?? [`Unknown system error ${errno}`, `unknown error ${errno}`];
 }
 
+/** The native (libuv) code of an error name on this platform: 'ETIMEDOUT' -> -110 on Linux. */
+export function uvErrno(name: string): number {
+  errorMap ??= util.getSystemErrorMap();
+  for (const [errno, [n]] of errorMap) if (n === name) return errno;
+  throw new Error(`no system error named ${name}`);
+}
+
 /** The name of a native error code, e.g. -111 -> 'ECONNREFUSED' on Linux. */
 export function errnoName(errno: number): string {
   return describe(errno)[0];
@@ -149,6 +156,29 @@ export function ERR_SOCKET_BAD_PORT(name: string, port: unknown, allowZero: bool
     new RangeError(`${name} should be ${op} 0 and < 65536. Received ${typeName(port)}.`),
     'ERR_SOCKET_BAD_PORT',
   );
+}
+
+export function ERR_INVALID_IP_ADDRESS(ip: unknown): TypeError {
+  return coded(new TypeError(`Invalid IP address: ${String(ip)}`), 'ERR_INVALID_IP_ADDRESS');
+}
+
+export function ERR_INVALID_ADDRESS_FAMILY(family: unknown, host: unknown, port: unknown): RangeError {
+  const err = coded(
+    new RangeError(`Invalid address family: ${String(family)} ${String(host)}:${String(port)}`),
+    'ERR_INVALID_ADDRESS_FAMILY',
+  );
+  return Object.assign(err, { host, port });
+}
+
+export function ERR_SOCKET_CONNECTION_TIMEOUT(): Error {
+  return coded(new Error('Socket connection timeout'), 'ERR_SOCKET_CONNECTION_TIMEOUT');
+}
+
+/** node's NodeAggregateError: every attempt's error, and the first one's code. */
+export function aggregateError(errors: Error[]): AggregateError & { code?: string } {
+  const err = new AggregateError(errors) as AggregateError & { code?: string };
+  err.code = (errors[0] as { code?: string } | undefined)?.code;
+  return err;
 }
 
 export function ERR_SERVER_ALREADY_LISTEN(): Error {

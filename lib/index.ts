@@ -133,6 +133,12 @@ export const isIP = netUtil.isIP;
 export const isIPv4 = netUtil.isIPv4;
 export const isIPv6 = netUtil.isIPv6;
 export const BlockList = netUtil.BlockList;
+// The happy-eyeballs defaults are node:net's own, shared: a program (or a library) that sets
+// them on node:net sets them for overlapped's connects too, on every backend.
+export const getDefaultAutoSelectFamily = netUtil.getDefaultAutoSelectFamily;
+export const setDefaultAutoSelectFamily = netUtil.setDefaultAutoSelectFamily;
+export const getDefaultAutoSelectFamilyAttemptTimeout = netUtil.getDefaultAutoSelectFamilyAttemptTimeout;
+export const setDefaultAutoSelectFamilyAttemptTimeout = netUtil.setDefaultAutoSelectFamilyAttemptTimeout;
 export const SocketAddress = netUtil.SocketAddress;
 
 const overlapped = {
@@ -149,5 +155,9 @@ const overlapped = {
   isIPv6,
   BlockList,
   SocketAddress,
+  getDefaultAutoSelectFamily,
+  setDefaultAutoSelectFamily,
+  getDefaultAutoSelectFamilyAttemptTimeout,
+  setDefaultAutoSelectFamilyAttemptTimeout,
 };
 export default overlapped;

@@ -13,15 +13,20 @@ import { admit, forget, report, type Budgeted } from './budget';
 import { checkWriteLimit, config } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ADDRESS_FAMILY,
   ERR_INVALID_ARG_VALUE,
+  ERR_INVALID_IP_ADDRESS,
   ERR_OUT_OF_RANGE,
   ERR_OVERLAPPED_UNSUPPORTED,
   ERR_SOCKET_BAD_PORT,
   ERR_SOCKET_CLOSED,
+  ERR_SOCKET_CONNECTION_TIMEOUT,
+  aggregateError,
   errnoException,
   errnoName,
   exceptionWithHostPort,
   portExhaustionHint,
+  uvErrno,
 } from './errors';
 
 /** Options for `new Socket()`, as node:net's. */
@@ -92,8 +97,8 @@ export interface TcpSocketConnectOpts {
   localAddress?: string;
   /** Local port to bind before connecting. */
   localPort?: number;
-  /** IP family to resolve host to: 0 (either), 4 or 6. */
-  family?: number;
+  /** IP family to resolve host to: 0 (either), 4 or 6 ('IPv4' and 'IPv6' too, as address() gives them). */
+  family?: number | string;
   /** Passed to dns.lookup(). */
   hints?: number;
   /** Replaces dns.lookup(). */
@@ -103,6 +108,14 @@ export interface TcpSocketConnectOpts {
   noDelay?: boolean;
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
+  /**
+   * Happy eyeballs (RFC 8305), as node:net: when the host resolves to several addresses, try
+   * them in turn, alternating families, each given autoSelectFamilyAttemptTimeout ms before
+   * the next one starts. Default net.getDefaultAutoSelectFamily() (true since Node 20).
+   */
+  autoSelectFamily?: boolean;
+  /** Milliseconds each attempt gets (at least 10). Default net.getDefaultAutoSelectFamilyAttemptTimeout() (250). */
+  autoSelectFamilyAttemptTimeout?: number;
 }
 
 export type SocketReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed';
@@ -163,6 +176,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   declare private _pauseOnWriteBackpressure: boolean;
   declare private _noDelay: boolean;
   declare private _refed: boolean;
+  declare private _loopRef: boolean; // what the native handle was last told (setRef)
   declare private _hadError: boolean;
   declare private _resetOnClose: boolean;
   declare private _boundLocally: boolean;
@@ -173,6 +187,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   declare private _closeCb: (() => void) | undefined;
   declare private _host: string | undefined;
   declare private _connectPort: number | undefined;
+  declare private _attempts: Attempts | undefined;
+  /** The addresses tried, as `address:port`, when the host had several (autoSelectFamily). */
+  declare autoSelectFamilyAttemptedAddresses: string[] | undefined;
 
   constructor(options: SocketConstructorOpts = {}) {
     if (options === null || typeof options !== 'object')
@@ -227,7 +244,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     registerHandle(id, this);
     if (this._noDelay) native.setNoDelay(id, true);
     if (this._keepAlive) native.setKeepAlive(id, true, Math.floor(this._keepAlive[1] / 1000));
-    if (!this._refed) native.setRef(id, false);
+    this._loopRef = true; // a new native handle is referenced
+    this._updateRef();
   }
 
   /** @internal */
@@ -252,6 +270,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       case EventKind.Eof:
         this._reading = false;
         this._eof = true;
+        this._updateRef();
         // Bytes a paused onread callback has not taken yet come first, as on node:net,
         // which reads no further (and so sees no FIN) until resume().
         if (this._onread?.left !== undefined) this._onread.eof = true;
@@ -267,6 +286,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
         this._writeCb = undefined;
         this._touch();
         if (cb) cb(result < 0 ? errnoException(result, 'write') : null);
+        this._updateRef(); // after cb, which may have started the next write
         if (!this.destroyed) report(this, this.writableLength);
         break;
       }
@@ -397,6 +417,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       this._reading = false;
       native.readStop(this._ovId);
     }
+    this._updateRef();
   }
 
   /** @internal the global budget pauses or resumes this socket's reads */
@@ -484,8 +505,12 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._touch();
     // 1: the kernel took every byte at once, as libuv's uv_try_write lets node:net finish a
     // write; the callback runs now (Writable defers the user's own callback to a tick).
-    if (r === 1) cb(null);
-    else this._writeCb = cb;
+    if (r === 1) {
+      cb(null);
+    } else {
+      this._writeCb = cb;
+      this._updateRef();
+    }
   }
 
   override _final(cb: WriteCallback): void {
@@ -520,6 +545,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this._clearTimer();
+    if (this._attempts !== undefined) {
+      clearTimeout(this._attempts.timer);
+      this._attempts = undefined;
+    }
     this.connecting = false;
     this._hadError = err != null;
     forget(this);
@@ -617,6 +646,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     // As node:net (internalConnect): a localPort alone binds it on the wildcard address of
     // the peer's family; the native side binds only when given an address.
     if (localPort && !localAddress) localAddress = family === 4 ? '0.0.0.0' : '::';
+    this.emit('connectionAttempt', address, port, family);
     const id = native.connect(family, address, port, localAddress ?? '', localPort ?? 0);
     if (id < 0) {
       this.destroy(this._connectError(id, address, port));
@@ -634,11 +664,90 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     return err;
   }
 
+  /** @internal Happy eyeballs over these addresses (node:net's internalConnectMultiple). */
+  _connectMultiple(attempts: Attempts): void {
+    this._attempts = attempts;
+    this.autoSelectFamilyAttemptedAddresses = [];
+    this._nextAttempt(false);
+  }
+
+  // The next address, after the one before failed or timed out; past the last, the socket is
+  // destroyed with every attempt's error (an AggregateError, code that of the first).
+  private _nextAttempt(canceled: boolean): void {
+    const at = this._attempts as Attempts;
+    clearTimeout(at.timer);
+    if (this.destroyed || !this.connecting) return;
+    if (canceled || at.current === at.addresses.length) {
+      this._attempts = undefined;
+      this.destroy(at.errors.length === 0 ? ERR_SOCKET_CONNECTION_TIMEOUT() : aggregateError(at.errors));
+      return;
+    }
+    const current = at.current++;
+    this._dropAttempt();
+    const { address, family } = at.addresses[current];
+    this.emit('connectionAttempt', address, at.port, family);
+    (this.autoSelectFamilyAttemptedAddresses as string[]).push(`${address}:${at.port}`);
+    const localAddress = at.localPort ? (family === 4 ? '0.0.0.0' : '::') : '';
+    const id = native.connect(family as 4 | 6, address, at.port, localAddress, at.localPort ?? 0);
+    if (id < 0) {
+      this._attemptFailed(id, address, family);
+      return;
+    }
+    this._host = address;
+    this._connectPort = at.port;
+    this._peer = undefined;
+    this._attach(id);
+    if (current < at.addresses.length - 1) {
+      at.timer = setTimeout(() => this._attemptTimedOut(address, family), at.timeout);
+    }
+  }
+
+  private _attemptFailed(result: number, address: string, family: number): void {
+    const at = this._attempts as Attempts;
+    const err = exceptionWithHostPort(result, 'connect', address, at.port);
+    at.errors.push(err);
+    this.emit('connectionAttemptFailed', address, at.port, family, err);
+    if (this.connecting) this._nextAttempt(result === uvErrno('ECANCELED'));
+  }
+
+  private _attemptTimedOut(address: string, family: number): void {
+    const at = this._attempts;
+    if (at === undefined || !this.connecting) return;
+    this.emit('connectionAttemptTimeout', address, at.port, family);
+    at.errors.push(exceptionWithHostPort(uvErrno('ETIMEDOUT'), 'connect', address, at.port));
+    this._dropAttempt();
+    if (this.connecting) this._nextAttempt(false);
+  }
+
+  // Closes the native socket of an attempt given up on. Its late events (the connect's
+  // answer, its kClose) go to an owner that ignores them; the Socket goes on without a handle
+  // until the next attempt attaches one.
+  private _dropAttempt(): void {
+    const id = this._ovId;
+    if (id === 0) return;
+    registerHandle(id, droppedAttempt);
+    native.close(id, false);
+    this._ovId = 0;
+  }
+
   private _afterConnect(result: number): void {
     if (!this.connecting) return;
+    const at = this._attempts;
     if (result < 0) {
-      this.destroy(this._connectError(result, this._host ?? '', this._connectPort ?? 0));
+      if (at !== undefined) {
+        clearTimeout(at.timer);
+        this._attemptFailed(result, this._host ?? '', netUtil.isIP(this._host ?? ''));
+        return;
+      }
+      const host = this._host ?? '';
+      const err = this._connectError(result, host, this._connectPort ?? 0);
+      this.emit('connectionAttemptFailed', host, this._connectPort, netUtil.isIP(host), err);
+      this.destroy(err);
       return;
+    }
+    if (at !== undefined) {
+      clearTimeout(at.timer);
+      this._attempts = undefined;
     }
     this.connecting = false;
     this._touch();
@@ -706,14 +815,29 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
 
   ref(): this {
     this._refed = true;
-    if (this._ovId !== 0) native.setRef(this._ovId, true);
+    this._updateRef();
     return this;
   }
 
   unref(): this {
     this._refed = false;
-    if (this._ovId !== 0) native.setRef(this._ovId, false);
+    this._updateRef();
     return this;
+  }
+
+  /**
+   * Whether this socket keeps the event loop alive: when it is referenced and active, as a
+   * libuv handle is (node:net's): connecting, with a write in flight, or wanting data (the
+   * stream asked for more and the peer has not ended). A paused socket, one whose reader
+   * stopped taking data, or one past end-of-stream with nothing to write lets the process
+   * exit. Called where one of those changes; a native call only when the answer does.
+   */
+  private _updateRef(): void {
+    if (this._ovId === 0) return;
+    const on = this._refed && (this.connecting || this._writeCb !== undefined || (this._readWanted && !this._eof));
+    if (on === this._loopRef) return;
+    this._loopRef = on;
+    native.setRef(this._ovId, on);
   }
 
   // ---- addresses ----------------------------------------------------------------------------
@@ -813,6 +937,7 @@ const enum Flag {
   pauseOnWriteBackpressure = 1 << 6,
   noDelay = 1 << 7,
   refed = 1 << 8,
+  loopRef = 1 << 12,
   hadError = 1 << 9,
   resetOnClose = 1 << 10,
   boundLocally = 1 << 11,
@@ -831,6 +956,7 @@ const flagNames: [string, Flag][] = [
   ['_hadError', Flag.hadError],
   ['_resetOnClose', Flag.resetOnClose],
   ['_boundLocally', Flag.boundLocally],
+  ['_loopRef', Flag.loopRef],
 ];
 for (const [name, bit] of flagNames) {
   Object.defineProperty(Socket.prototype, name, {
@@ -853,7 +979,23 @@ class Rare {
   _closeCb: (() => void) | undefined = undefined;
   _host: string | undefined = undefined;
   _connectPort: number | undefined = undefined;
+  _attempts: Attempts | undefined = undefined;
+  autoSelectFamilyAttemptedAddresses: string[] | undefined = undefined;
 }
+
+/** Happy eyeballs in progress: the addresses, the one being tried, and what failed so far. */
+interface Attempts {
+  addresses: dns.LookupAddress[];
+  current: number;
+  port: number;
+  localPort: number | undefined;
+  timeout: number;
+  timer: NodeJS.Timeout | undefined;
+  errors: Error[];
+}
+
+// Owner of an abandoned attempt's id: its events concern nobody (see _dropAttempt).
+const droppedAttempt: HandleOwner = { _onEvent() {} };
 
 for (const name of Object.keys(new Rare()) as (keyof Rare)[]) {
   Object.defineProperty(Socket.prototype, name, {
@@ -910,29 +1052,50 @@ export function validatePort(port: unknown, name = 'Port', allowZero = true): nu
 }
 
 function lookupAndConnect(socket: Socket, options: TcpSocketConnectOpts): void {
+  // node:net's lookupAndConnect(), check for check and in its order.
   const { localAddress, localPort } = options;
   const host = options.host || 'localhost';
-  if (localAddress !== undefined && !netUtil.isIP(localAddress))
-    throw ERR_INVALID_ARG_VALUE('options.localAddress', localAddress);
-  if (localPort !== undefined && typeof localPort !== 'number')
+  if (localAddress && !netUtil.isIP(localAddress)) throw ERR_INVALID_IP_ADDRESS(localAddress);
+  if (localPort && typeof localPort !== 'number')
     throw ERR_INVALID_ARG_TYPE('options.localPort', 'of type number', localPort);
   if (typeof options.port !== 'number' && typeof options.port !== 'string')
     throw ERR_INVALID_ARG_TYPE('options.port', 'of type number or string', options.port);
   const port = validatePort(options.port);
-  const family = options.family ?? 0;
-  if (family !== 0 && family !== 4 && family !== 6)
-    throw ERR_INVALID_ARG_VALUE('options.family', family, 'must be 0, 4 or 6');
-  if (options.lookup !== undefined && typeof options.lookup !== 'function')
-    throw ERR_INVALID_ARG_TYPE('options.lookup', 'of type function', options.lookup);
+  let autoSelectFamily = options.autoSelectFamily;
+  if (autoSelectFamily != null) {
+    if (typeof autoSelectFamily !== 'boolean')
+      throw ERR_INVALID_ARG_TYPE('options.autoSelectFamily', 'of type boolean', autoSelectFamily);
+  } else {
+    autoSelectFamily = netUtil.getDefaultAutoSelectFamily();
+  }
+  let attemptTimeout = options.autoSelectFamilyAttemptTimeout;
+  if (attemptTimeout != null) {
+    validateInt32(attemptTimeout, 'options.autoSelectFamilyAttemptTimeout', 1);
+    if (attemptTimeout < 10) attemptTimeout = 10;
+  } else {
+    attemptTimeout = netUtil.getDefaultAutoSelectFamilyAttemptTimeout();
+  }
 
   const ipFamily = netUtil.isIP(host);
   if (ipFamily !== 0) {
     // An address needs no lookup; connect on the next tick, as node:net does.
-    process.nextTick(() => socket._connectTo(host, ipFamily as 4 | 6, port, localAddress, localPort));
+    process.nextTick(() => socket._connectTo(host, ipFamily as 4 | 6, port, localAddress || undefined, localPort || undefined));
     return;
   }
+  if (options.lookup != null && typeof options.lookup !== 'function')
+    throw ERR_INVALID_ARG_TYPE('options.lookup', 'of type function', options.lookup);
+  const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family ?? 0);
+  // What dns.lookup() would refuse, refused here for any lookup, as a custom one gets it too.
+  if (family !== 0 && family !== 4 && family !== 6)
+    throw ERR_INVALID_ARG_VALUE('options.family', family, 'must be one of: 0, 4, 6');
+  // As node:net: without a family or hints, only the families this host has an address of.
+  const hints = options.hints || (process.platform !== 'win32' && family === 0 ? dns.ADDRCONFIG : 0);
   const lookup = options.lookup ?? dns.lookup;
-  const dnsOpts: dns.LookupOneOptions = { family, hints: options.hints ?? 0 };
+  if (family === 0 && !localAddress && autoSelectFamily) {
+    lookupAndConnectMultiple(socket, lookup, host, { family, hints, all: true }, options, port, localPort || undefined, attemptTimeout);
+    return;
+  }
+  const dnsOpts: dns.LookupOneOptions = { family, hints };
   let answered = false;
   lookup(host, dnsOpts, (err, address, addrFamily) => {
     // A custom lookup may call back more than once; a second answer would connect a second
@@ -942,14 +1105,79 @@ function lookupAndConnect(socket: Socket, options: TcpSocketConnectOpts): void {
     answered = true;
     socket.emit('lookup', err, address, addrFamily, host);
     if (!socket.connecting) return;
-    if (err) {
-      socket.destroy(err);
+    let failure: Error | null = err;
+    if (!failure && !netUtil.isIP(address)) failure = ERR_INVALID_IP_ADDRESS(address);
+    else if (!failure && addrFamily !== 4 && addrFamily !== 6)
+      failure = ERR_INVALID_ADDRESS_FAMILY(addrFamily, options.host, options.port);
+    if (failure) {
+      const e = failure;
+      process.nextTick(() => socket.destroy(e));
       return;
     }
-    if (typeof address !== 'string' || !netUtil.isIP(address)) {
-      socket.destroy(ERR_INVALID_ARG_VALUE('address', address, 'is not a valid IP address'));
-      return;
-    }
-    socket._connectTo(address, netUtil.isIP(address) as 4 | 6, port, localAddress, localPort);
+    socket._connectTo(address, addrFamily as 4 | 6, port, localAddress || undefined, localPort || undefined);
   });
+}
+
+// node:net's lookupAndConnectMultiple(): every address of the host, deduplicated, ordered
+// alternating families starting with the first answer's; one address connects as usual.
+function lookupAndConnectMultiple(
+  socket: Socket,
+  lookup: typeof dns.lookup,
+  host: string,
+  dnsOpts: dns.LookupAllOptions,
+  options: TcpSocketConnectOpts,
+  port: number,
+  localPort: number | undefined,
+  timeout: number,
+): void {
+  let answered = false;
+  (lookup as (h: string, o: dns.LookupAllOptions, cb: (e: Error | null, a: dns.LookupAddress[]) => void) => void)(
+    host,
+    dnsOpts,
+    (err, addresses) => {
+      if (answered) return; // only the first answer counts, as above
+      answered = true;
+      if (!socket.connecting) return;
+      if (err) {
+        socket.emit('lookup', err, undefined, undefined, host);
+        process.nextTick(() => socket.destroy(err));
+        return;
+      }
+      const valid: [dns.LookupAddress[], dns.LookupAddress[]] = [[], []];
+      let first: 4 | 6 | undefined;
+      for (const a of Array.isArray(addresses) ? addresses : []) {
+        socket.emit('lookup', err, a.address, a.family, host);
+        if (!socket.connecting) return;
+        if (netUtil.isIP(a.address) && (a.family === 4 || a.family === 6)) {
+          first ??= a.family;
+          const list = valid[a.family === first ? 0 : 1];
+          if (!list.some((b) => b.address === a.address)) list.push(a);
+        }
+      }
+      if (valid[0].length === 0) {
+        const a = Array.isArray(addresses) ? addresses[0] : undefined;
+        const e = !a || !netUtil.isIP(a.address)
+          ? ERR_INVALID_IP_ADDRESS(a?.address)
+          : ERR_INVALID_ADDRESS_FAMILY(a.family, options.host, options.port);
+        process.nextTick(() => socket.destroy(e));
+        return;
+      }
+      const toAttempt: dns.LookupAddress[] = [];
+      for (let i = 0; i < Math.max(valid[0].length, valid[1].length); i++) {
+        if (i < valid[0].length) toAttempt.push(valid[0][i]);
+        if (i < valid[1].length) toAttempt.push(valid[1][i]);
+      }
+      if (toAttempt.length === 1) {
+        socket._connectTo(toAttempt[0].address, toAttempt[0].family as 4 | 6, port, undefined, localPort);
+        return;
+      }
+      socket._connectMultiple({ addresses: toAttempt, current: 0, port, localPort, timeout, timer: undefined, errors: [] });
+    },
+  );
+}
+
+function validateInt32(value: unknown, name: string, min: number): asserts value is number {
+  if (typeof value !== 'number') throw ERR_INVALID_ARG_TYPE(name, 'of type number', value);
+  if (!Number.isInteger(value)) throw ERR_OUT_OF_RANGE(name, 'an integer', value);
+  if (value < min || value > 2 ** 31 - 1) throw ERR_OUT_OF_RANGE(name, `>= ${min} && <= 2147483647`, value);
 }

@@ -2,20 +2,9 @@
 // socket keeps the event loop running, unref() lets the process exit, ref() undoes it.
 import { describe, expect, it } from 'vitest';
 import * as path from 'node:path';
-import { runNode } from './helpers/run-node';
+import { exitsWithin, runNode } from './helpers/run-node';
 
 const root = path.join(__dirname, '..');
-
-async function exitsWithin(moduleName: string, code: string, ms: number): Promise<boolean> {
-  const script = `const net = require('${moduleName}');\n${code}`;
-  try {
-    await runNode(['-e', script], { cwd: root, timeout: ms });
-    return true;
-  } catch (e) {
-    if ((e as { killed?: boolean }).killed) return false;
-    throw e;
-  }
-}
 
 describe.each(['overlapped', 'node:net'])('%s: ref/unref', (mod) => {
   it('a listening server keeps the process alive', async () => {

@@ -1,20 +1,7 @@
 // ESM entry point: the CommonJS build is the one implementation (one module instance, one
-// native binding per environment, whichever way the package is imported).
+// native binding per environment, whichever way the package is imported). Its named exports
+// are found by node's CommonJS export detection, so this file keeps no list of its own.
 import cjs from '../cjs/index.js';
 
-export const {
-  backend,
-  stats,
-  configure,
-  createServer,
-  connect,
-  createConnection,
-  Server,
-  Socket,
-  isIP,
-  isIPv4,
-  isIPv6,
-  BlockList,
-  SocketAddress,
-} = cjs;
+export * from '../cjs/index.js';
 export default cjs.default;

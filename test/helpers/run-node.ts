@@ -10,6 +10,7 @@
 // which the Windows runner counts; any other failure, and the child's behaviour, stay as they
 // are.
 import { execFile, type ExecFileOptions } from 'node:child_process';
+import * as path from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -29,5 +30,20 @@ export async function runNode(args: string[], options: ExecFileOptions): Promise
       console.log(WINE_SPAWN_RETRY);
       await new Promise((r) => setTimeout(r, 250));
     }
+  }
+}
+
+/**
+ * Runs `code` in a child node with `net` bound to moduleName ('overlapped' or 'node:net'):
+ * true if the process exits by itself within ms, false if it is still running then.
+ */
+export async function exitsWithin(moduleName: string, code: string, ms: number): Promise<boolean> {
+  const script = `const net = require('${moduleName}');\n${code}`;
+  try {
+    await runNode(['-e', script], { cwd: path.join(__dirname, '..', '..'), timeout: ms });
+    return true;
+  } catch (e) {
+    if ((e as { killed?: boolean }).killed) return false;
+    throw e;
   }
 }
