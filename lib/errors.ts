@@ -127,18 +127,28 @@ function coded<E extends Error>(err: E, code: string): E & { code: string } {
   return err as E & { code: string };
 }
 
+// node's wording: a dotted name ("options.port") is a property, a bare one an argument.
+const kind = (name: string): string => (name.includes('.') ? 'property' : 'argument');
+
 export function ERR_INVALID_ARG_TYPE(name: string, expected: string, actual: unknown): TypeError {
   return coded(
-    new TypeError(`The "${name}" argument must be ${expected}. Received ${typeName(actual)}`),
+    new TypeError(`The "${name}" ${kind(name)} must be ${expected}. Received ${typeName(actual)}`),
     'ERR_INVALID_ARG_TYPE',
   );
 }
 
 export function ERR_INVALID_ARG_VALUE(name: string, value: unknown, reason = 'is invalid'): TypeError {
   return coded(
-    new TypeError(`The argument '${name}' ${reason}. Received ${util.inspect(value)}`),
+    new TypeError(`The ${kind(name)} '${name}' ${reason}. Received ${util.inspect(value)}`),
     'ERR_INVALID_ARG_VALUE',
   );
+}
+
+/** `The "options" or "port" or "path" argument must be specified`, as node words it. */
+export function ERR_MISSING_ARGS(...names: Array<string | string[]>): TypeError {
+  const shown = names.map((n) => (Array.isArray(n) ? n.map((a) => `"${a}"`).join(' or ') : `"${n}"`));
+  const list = shown.length <= 2 ? shown.join(' and ') : `${shown.slice(0, -1).join(', ')}, and ${shown[shown.length - 1]}`;
+  return coded(new TypeError(`The ${list} argument${shown.length > 1 ? 's' : ''} must be specified`), 'ERR_MISSING_ARGS');
 }
 
 export function ERR_OUT_OF_RANGE(name: string, range: string, actual: unknown): RangeError {

@@ -64,12 +64,23 @@ function implementation(): Implementation {
 
 const impl = implementation();
 
+// node:net's Socket and Server may be called without `new` (`net.Socket()` makes a socket);
+// ours are classes, which would throw there. A proxy that constructs when called keeps
+// `instanceof`, subclassing and static members as they are; the package's own code makes
+// its instances from the classes themselves.
+function callable<C extends abstract new (...args: never[]) => object>(cls: C): C {
+  return new Proxy(cls, { apply: (target, _this, args) => Reflect.construct(target as never, args) });
+}
+
 /** A TCP socket, as node:net's Socket (a stream.Duplex). */
-export const Socket: typeof NativeSocket = impl.Socket;
+export const Socket: typeof NativeSocket = callable(impl.Socket);
 export type Socket = NativeSocket;
 /** A TCP server, as node:net's Server. */
-export const Server: typeof NativeServer = impl.Server;
+export const Server: typeof NativeServer = callable(impl.Server);
 export type Server = NativeServer;
+/** node:net's old name for Socket. */
+export const Stream: typeof NativeSocket = Socket;
+export type Stream = NativeSocket;
 
 /**
  * Which backend this environment uses: 'io_uring' or 'epoll' (Linux), 'iocp' (Windows), or
@@ -150,6 +161,7 @@ const overlapped = {
   createConnection,
   Server,
   Socket,
+  Stream,
   isIP,
   isIPv4,
   isIPv6,

@@ -192,6 +192,11 @@ export class Server extends EventEmitter implements HandleOwner {
       }
     }
     if (this._listening || this._ovId !== 0) throw ERR_SERVER_ALREADY_LISTEN();
+    // node:net's order: the signal is checked first, then that the options name a port.
+    if (opts.signal !== undefined && (opts.signal === null || typeof opts.signal !== 'object' || !('aborted' in opts.signal)))
+      throw ERR_INVALID_ARG_TYPE('options.signal', 'an instance of AbortSignal', opts.signal);
+    if (first !== null && typeof first === 'object' && !('port' in opts) && !('path' in opts))
+      throw ERR_INVALID_ARG_VALUE('options', first, 'must have the property "port" or "path"');
     ensureStarted();
     // node:net makes the listening handle here (or in the lookup callback, which runs in
     // this same context): 'connection' runs in listen()'s context.
@@ -365,8 +370,8 @@ export class Server extends EventEmitter implements HandleOwner {
 
   /** Stops accepting; 'close' follows once every connection has closed. */
   close(callback?: (err?: Error) => void): this {
-    if (callback !== undefined) {
-      if (typeof callback !== 'function') throw ERR_INVALID_ARG_TYPE('callback', 'of type function', callback);
+    // As node:net: a callback that is not a function is ignored.
+    if (typeof callback === 'function') {
       if (!this._listening) this.once('close', () => callback(ERR_SERVER_NOT_RUNNING()));
       else this.once('close', callback);
     }

@@ -16,6 +16,7 @@ import {
   ERR_INVALID_ADDRESS_FAMILY,
   ERR_INVALID_ARG_VALUE,
   ERR_INVALID_IP_ADDRESS,
+  ERR_MISSING_ARGS,
   ERR_OUT_OF_RANGE,
   ERR_OVERLAPPED_UNSUPPORTED,
   ERR_SOCKET_BAD_PORT,
@@ -616,6 +617,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   connect(port: number | string, connectionListener?: () => void): this;
   connect(...args: unknown[]): this {
     const [options, cb] = normalizeConnectArgs(args);
+    // As node:net (a null port is refused later, by its type).
+    if (options.port === undefined && (options as { path?: unknown }).path == null)
+      throw ERR_MISSING_ARGS(['options', 'port', 'path']);
     if (this.destroyed) {
       // A signal aborted before the socket was made has destroyed it already, and its 'error'
       // and 'close' are on their way: node:net's connect() goes on quietly and never connects
@@ -773,10 +777,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   setKeepAlive(enable = false, initialDelay = 0): this {
-    if (typeof initialDelay !== 'number' || !(initialDelay >= 0))
-      throw ERR_OUT_OF_RANGE('initialDelay', '>= 0', initialDelay);
-    this._keepAlive = [!!enable, initialDelay];
-    if (this._ovId !== 0) native.setKeepAlive(this._ovId, !!enable, Math.floor(initialDelay / 1000));
+    // As node:net, which checks nothing here: the delay is taken in whole seconds, whatever
+    // it coerces to (null, NaN and a negative delay mean the system's default, 0).
+    const secs = Math.max(0, ~~((initialDelay as number) / 1000));
+    this._keepAlive = [!!enable, secs * 1000];
+    if (this._ovId !== 0) native.setKeepAlive(this._ovId, !!enable, secs);
     return this;
   }
 
@@ -823,6 +828,13 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._refed = false;
     this._updateRef();
     return this;
+  }
+
+  /** Ends the writable side, then destroys the socket once it has finished, as node:net. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', this.destroy);
   }
 
   /**
@@ -1018,7 +1030,7 @@ function isPipeName(s: unknown): boolean {
 }
 
 export function normalizeConnectArgs(args: unknown[]): ConnectArgs {
-  if (args.length === 0) throw ERR_INVALID_ARG_TYPE('options', 'an object, a port or a path', undefined);
+  if (args.length === 0) return [{} as TcpSocketConnectOpts, undefined];
   const last = args[args.length - 1];
   const cb = typeof last === 'function' ? (last as () => void) : undefined;
   const first = args[0];
@@ -1059,7 +1071,7 @@ function lookupAndConnect(socket: Socket, options: TcpSocketConnectOpts): void {
   if (localPort && typeof localPort !== 'number')
     throw ERR_INVALID_ARG_TYPE('options.localPort', 'of type number', localPort);
   if (typeof options.port !== 'number' && typeof options.port !== 'string')
-    throw ERR_INVALID_ARG_TYPE('options.port', 'of type number or string', options.port);
+    throw ERR_INVALID_ARG_TYPE('options.port', 'one of type number or string', options.port);
   const port = validatePort(options.port);
   let autoSelectFamily = options.autoSelectFamily;
   if (autoSelectFamily != null) {
