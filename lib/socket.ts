@@ -438,6 +438,15 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   // write() and end() are where bytes enter the userland queue: the hard limit is checked
   // before a chunk is taken, the budget learns the new queue length after.
   override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    // node:net's writeAfterFIN: once the peer's end has been emitted and a socket that is not
+    // half-open has ended its side, a write destroys it with EPIPE, named for what happened.
+    if (this.writableEnded && this.readableEnded && !this.allowHalfOpen) {
+      const err = Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' });
+      const callback = typeof encoding === 'function' ? encoding : cb;
+      if (typeof callback === 'function') process.nextTick(callback as (e: Error) => void, err);
+      this.destroy(err);
+      return false;
+    }
     if (!this._admit(chunk, encoding)) return false;
     const r = (super.write as (...a: unknown[]) => boolean)(chunk, encoding, cb);
     this._queuedChanged();
