@@ -164,4 +164,7 @@ export function validateServerOpts(opts: ServerOpts): void {
   if (delay !== undefined && typeof delay !== 'number')
     throw ERR_INVALID_ARG_TYPE('options.keepAliveInitialDelay', 'of type number', delay);
   if (opts.writeLimit !== undefined) checkWriteLimit(opts.writeLimit);
+  const policy = opts.maxConnectionsPolicy;
+  if (policy !== undefined && policy !== 'drop' && policy !== 'pause')
+    throw ERR_INVALID_ARG_VALUE('options.maxConnectionsPolicy', policy, "must be 'drop' or 'pause'");
 }

@@ -45,6 +45,14 @@ export interface ServerOpts {
    * (see docs/api.md, "onread").
    */
   onread?: OnReadOpts;
+  /**
+   * What happens to a connection that arrives at maxConnections. 'drop' (default, node:net's
+   * behaviour): it is accepted and closed at once, and the server emits 'drop'. 'pause' (an
+   * overlapped extension): the server stops accepting until a connection closes or the limit
+   * is raised, so that peers wait in the kernel's backlog and are served in turn; none is
+   * turned away. (On the node backend, 'drop' always.)
+   */
+  maxConnectionsPolicy?: 'drop' | 'pause';
 }
 
 /** Options for server.listen(options), as node:net's. */
@@ -103,11 +111,11 @@ function nativeListen(family: 4 | 6, address: string, port: number, backlog: num
 
 export class Server extends EventEmitter implements HandleOwner {
   /**
-   * At this many connections the server stops accepting (new peers wait in the kernel's
-   * backlog) and resumes when one closes. Unlike node:net, which accepts and closes the
-   * excess (emitting 'drop'), no connection is turned away: the few the kernel completed
-   * before the pause took effect wait, unread, for a free slot. Raising it (or clearing it)
-   * admits the waiting connections and resumes accepting at once.
+   * At this many connections, a new one is closed at once and 'drop' is emitted, as on
+   * node:net; or, with createServer({ maxConnectionsPolicy: 'pause' }), the server stops
+   * accepting (new peers wait in the kernel's backlog) and resumes when one closes: the few
+   * the kernel completed before the pause took effect wait, unread, for a free slot. Raising
+   * it (or clearing it) admits the waiting connections and resumes accepting at once.
    */
   get maxConnections(): number | undefined {
     return this._maxConnections;
@@ -289,6 +297,10 @@ export class Server extends EventEmitter implements HandleOwner {
       native.close(id, false);
       return;
     }
+    if (this._atMax() && this._opts.maxConnectionsPolicy !== 'pause') {
+      this._drop(id);
+      return;
+    }
     if (this._atMax() || this._waiting.length > 0) {
       // The kernel completed this one before our pause reached it. Hold it, unread (no
       // buffer, no reads armed), and admit it when a slot frees: no connection is dropped.
@@ -298,6 +310,27 @@ export class Server extends EventEmitter implements HandleOwner {
       return;
     }
     this._admit(id);
+  }
+
+  // node:net's answer to a connection past maxConnections: 'drop', with both ends' addresses
+  // (as its onconnection reads them off the handle), and the connection closed.
+  private _drop(id: number): void {
+    const data: Record<string, unknown> = { __proto__: null };
+    const local = native.address(id, false);
+    if (typeof local !== 'number') {
+      data.localAddress = local[1];
+      data.localPort = local[2];
+      data.localFamily = local[0] === 6 ? 'IPv6' : 'IPv4';
+    }
+    const remote = native.address(id, true);
+    if (typeof remote !== 'number') {
+      data.remoteAddress = remote[1];
+      data.remotePort = remote[2];
+      data.remoteFamily = remote[0] === 6 ? 'IPv6' : 'IPv4';
+    }
+    registerHandle(id, parked);
+    native.close(id, false);
+    this.emit('drop', data);
   }
 
   private _admit(id: number): void {
@@ -330,7 +363,7 @@ export class Server extends EventEmitter implements HandleOwner {
     this._connections++;
     socket.on('close', onConnectionClose); // 'close' comes once
 
-    if (this._atMax()) this._pauseAccepting();
+    if (this._atMax() && this._opts.maxConnectionsPolicy === 'pause') this._pauseAccepting();
     if (this._opts.pauseOnConnect) socket.pause();
     this.emit('connection', socket);
   }

@@ -1,18 +1,20 @@
-// At maxConnections the server stops accepting and resumes when a connection closes. Peers
-// beyond the limit wait (in the kernel's backlog, or held unread) and are served in turn;
-// none is turned away, unlike node:net which accepts and closes them ('drop').
+// With maxConnectionsPolicy 'pause', at maxConnections the server stops accepting and resumes
+// when a connection closes. Peers beyond the limit wait (in the kernel's backlog, or held
+// unread) and are served in turn; none is turned away, unlike node:net (and overlapped's
+// default, test/max-connections-drop) which accepts and closes them ('drop').
 import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { closeServer, listen, overlapped } from './helpers/impls';
 
-// Not on the node backend: there maxConnections is node:net's, which accepts and closes the
-// peers past it ('drop'); node:net has no way to stop accepting for a while (lib/node/server.ts).
+// Not on the node backend: there maxConnections is node:net's whatever the policy, which
+// accepts and closes the peers past it ('drop'); node:net has no way to stop accepting for a
+// while (lib/node/server.ts).
 describe.skipIf(overlapped.backend === 'node')('overlapped: maxConnections', () => {
   it('pauses accepting at the limit and serves the waiting peers as slots free', async () => {
     const live = new Set<unknown>();
     let maxLive = 0;
-    const server = overlapped.createServer((s) => {
+    const server = overlapped.createServer({ maxConnectionsPolicy: 'pause' }, (s) => {
       live.add(s);
       maxLive = Math.max(maxLive, live.size);
       s.prependListener('close', () => live.delete(s)); // before the server frees the slot
