@@ -23,6 +23,19 @@ export type { SocketBufferLimitError, SystemError } from './errors';
 export { configure };
 export type { OverlappedConfig, BackendName, BackendProbe };
 export type { AddressInfo } from 'node:net';
+// The types programs import from node:net, under the same names, so that an import of them
+// from 'overlapped' compiles as it did (issue #11).
+export type {
+  LookupFunction,
+  NetConnectOpts,
+  SocketConnectOpts,
+  TcpNetConnectOpts,
+  DropArgument,
+  SocketAddressInitOptions,
+} from 'node:net';
+export type { SocketReadyState } from './socket';
+export type BlockList = netUtil.BlockList;
+export type SocketAddress = netUtil.SocketAddress;
 
 type BackendCounters = NativeStats & {
   /** Times a server stopped accepting at maxConnections. */
@@ -113,7 +126,7 @@ export function createServer(options?: unknown, connectionListener?: unknown): S
 type ConnectOpts = TcpSocketConnectOpts & SocketConstructorOpts;
 
 /** Opens a TCP connection, as node:net's connect(). */
-export function connect(options: ConnectOpts, connectionListener?: () => void): Socket;
+export function connect(options: ConnectOpts | netUtil.NetConnectOpts, connectionListener?: () => void): Socket;
 export function connect(port: number | string, host?: string, connectionListener?: () => void): Socket;
 export function connect(port: number | string, connectionListener?: () => void): Socket;
 export function connect(...args: unknown[]): Socket {

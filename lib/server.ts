@@ -117,8 +117,9 @@ export class Server extends EventEmitter implements HandleOwner {
    * the kernel completed before the pause took effect wait, unread, for a free slot. Raising
    * it (or clearing it) admits the waiting connections and resumes accepting at once.
    */
-  get maxConnections(): number | undefined {
-    return this._maxConnections;
+  get maxConnections(): number {
+    // Typed number, as @types/node types it, though unset it is undefined there and here.
+    return this._maxConnections as number;
   }
 
   set maxConnections(value: number | undefined) {
@@ -127,6 +128,14 @@ export class Server extends EventEmitter implements HandleOwner {
     // started at 0 no close ever came). On the next tick: 'connection' events do not come
     // from inside an assignment.
     process.nextTick(() => this._slotFreed());
+  }
+
+  /**
+   * @deprecated node:net's old count of open connections (DEP0020), kept for code typed
+   * against @types/node, which still declares it; use getConnections().
+   */
+  get connections(): number {
+    return this._connections;
   }
 
   private _maxConnections: number | undefined = undefined;
@@ -174,11 +183,17 @@ export class Server extends EventEmitter implements HandleOwner {
 
   // ---- listen -------------------------------------------------------------------------------
 
+  // node:net's overloads, in @types/node's order (so that a Server stands where node's is
+  // typed). The IPC path and handle forms throw ERR_OVERLAPPED_UNSUPPORTED (docs/api.md).
   listen(port?: number | string, hostname?: string, backlog?: number, listeningListener?: () => void): this;
   listen(port?: number | string, hostname?: string, listeningListener?: () => void): this;
   listen(port?: number | string, backlog?: number, listeningListener?: () => void): this;
   listen(port?: number | string, listeningListener?: () => void): this;
-  listen(options: ListenOptions, listeningListener?: () => void): this;
+  listen(path: string, backlog?: number, listeningListener?: () => void): this;
+  listen(path: string, listeningListener?: () => void): this;
+  listen(options: ListenOptions | netUtil.ListenOptions, listeningListener?: () => void): this;
+  listen(handle: unknown, backlog?: number, listeningListener?: () => void): this;
+  listen(handle: unknown, listeningListener?: () => void): this;
   listen(...args: unknown[]): this {
     const cb = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
     let opts: ListenOptions;

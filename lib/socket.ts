@@ -98,12 +98,12 @@ export interface TcpSocketConnectOpts {
   localAddress?: string;
   /** Local port to bind before connecting. */
   localPort?: number;
-  /** IP family to resolve host to: 0 (either), 4 or 6 ('IPv4' and 'IPv6' too, as address() gives them). */
-  family?: number | string;
+  /** IP family to resolve host to: 0 (either), 4 or 6 ('IPv4' and 'IPv6' are taken too, as address() gives them). */
+  family?: number;
   /** Passed to dns.lookup(). */
   hints?: number;
-  /** Replaces dns.lookup(). */
-  lookup?: typeof dns.lookup;
+  /** Replaces dns.lookup() (node:net's LookupFunction). */
+  lookup?: netUtil.LookupFunction;
   /** connect() / createConnection() set it as socket.setTimeout() would (socket.connect() does not, as on node:net). */
   timeout?: number;
   noDelay?: boolean;
@@ -190,7 +190,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   declare private _connectPort: number | undefined;
   declare private _attempts: Attempts | undefined;
   /** The addresses tried, as `address:port`, when the host had several (autoSelectFamily). */
-  declare autoSelectFamilyAttemptedAddresses: string[] | undefined;
+  declare autoSelectFamilyAttemptedAddresses: string[]; // undefined until then, as on node:net
 
   constructor(options: SocketConstructorOpts = {}) {
     if (options === null || typeof options !== 'object')
@@ -621,7 +621,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
 
   // ---- connect ------------------------------------------------------------------------------
 
-  connect(options: TcpSocketConnectOpts, connectionListener?: () => void): this;
+  connect(options: TcpSocketConnectOpts | netUtil.SocketConnectOpts, connectionListener?: () => void): this;
   connect(port: number | string, host?: string, connectionListener?: () => void): this;
   connect(port: number | string, connectionListener?: () => void): this;
   connect(...args: unknown[]): this {
@@ -1105,13 +1105,14 @@ function lookupAndConnect(socket: Socket, options: TcpSocketConnectOpts): void {
   }
   if (options.lookup != null && typeof options.lookup !== 'function')
     throw ERR_INVALID_ARG_TYPE('options.lookup', 'of type function', options.lookup);
-  const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family ?? 0);
+  const given = options.family as number | string | undefined; // 'IPv4'/'IPv6' from address()
+  const family = given === 'IPv4' ? 4 : given === 'IPv6' ? 6 : (given ?? 0);
   // What dns.lookup() would refuse, refused here for any lookup, as a custom one gets it too.
   if (family !== 0 && family !== 4 && family !== 6)
     throw ERR_INVALID_ARG_VALUE('options.family', family, 'must be one of: 0, 4, 6');
   // As node:net: without a family or hints, only the families this host has an address of.
   const hints = options.hints || (process.platform !== 'win32' && family === 0 ? dns.ADDRCONFIG : 0);
-  const lookup = options.lookup ?? dns.lookup;
+  const lookup = (options.lookup ?? dns.lookup) as typeof dns.lookup;
   if (family === 0 && !localAddress && autoSelectFamily) {
     lookupAndConnectMultiple(socket, lookup, host, { family, hints, all: true }, options, port, localPort || undefined, attemptTimeout);
     return;
