@@ -180,6 +180,10 @@ export function ERR_INVALID_ADDRESS_FAMILY(family: unknown, host: unknown, port:
   return Object.assign(err, { host, port });
 }
 
+export function ERR_SOCKET_CLOSED_BEFORE_CONNECTION(): Error {
+  return coded(new Error('Socket closed before the connection was established'), 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION');
+}
+
 export function ERR_SOCKET_CONNECTION_TIMEOUT(): Error {
   return coded(new Error('Socket connection timeout'), 'ERR_SOCKET_CONNECTION_TIMEOUT');
 }

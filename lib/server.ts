@@ -383,6 +383,16 @@ export class Server extends EventEmitter implements HandleOwner {
     this.emit('connection', socket);
   }
 
+  /**
+   * A rejected promise from an async listener, where captureRejections is on (node:net's
+   * handler): a 'connection' listener's destroys that socket, any other's is the server's
+   * 'error'.
+   */
+  override [EventEmitter.captureRejectionSymbol](err: Error, event: string | symbol, ...args: unknown[]): void {
+    if (event === 'connection') (args[0] as Socket).destroy(err);
+    else this.emit('error', err);
+  }
+
   /** @internal an accepted connection has closed */
   _connectionClosed(): void {
     this._connections--;

@@ -21,6 +21,7 @@ import {
   ERR_OVERLAPPED_UNSUPPORTED,
   ERR_SOCKET_BAD_PORT,
   ERR_SOCKET_CLOSED,
+  ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
   ERR_SOCKET_CONNECTION_TIMEOUT,
   aggregateError,
   errnoException,
@@ -182,7 +183,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   declare private _resetOnClose: boolean;
   declare private _boundLocally: boolean;
   declare private _keepAlive: [boolean, number] | undefined;
-  declare private _pendingWrite: { chunks: Buffer[]; cb: WriteCallback } | undefined;
+  declare private _pendingWrite: PendingWrite | undefined;
   declare private _timer: NodeJS.Timeout | undefined;
   declare private _peer: [4 | 6, string, number] | undefined;
   declare private _closeCb: (() => void) | undefined;
@@ -286,7 +287,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
         const cb = this._writeCb;
         this._writeCb = undefined;
         this._touch();
-        if (cb) cb(result < 0 ? errnoException(result, 'write') : null);
+        // As node:net (onWriteComplete): a write that ends because the socket was destroyed
+        // (cancelled with it) calls back without an error.
+        if (cb) cb(result < 0 && !this.destroyed ? errnoException(result, 'write') : null);
         this._updateRef(); // after cb, which may have started the next write
         if (!this.destroyed) report(this, this.writableLength);
         break;
@@ -495,7 +498,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
 
   private _send(chunks: Buffer | Buffer[], total: number, cb: WriteCallback): void {
     if (this.connecting) {
-      this._pendingWrite = { chunks: Array.isArray(chunks) ? chunks : [chunks], cb };
+      // Held until connected. As node:net (_writeGeneric): if the socket closes first, the
+      // write is answered at 'close', by a listener added now.
+      const onClose = (): void => cb(ERR_SOCKET_CLOSED_BEFORE_CONNECTION());
+      this._pendingWrite = { chunks: Array.isArray(chunks) ? chunks : [chunks], cb, onClose };
+      this.once('close', onClose);
       return;
     }
     if (this._ovId === 0) {
@@ -562,9 +569,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this.connecting = false;
     this._hadError = err != null;
     forget(this);
-    const pending = this._pendingWrite;
-    this._pendingWrite = undefined;
-    if (pending) pending.cb(err ?? ERR_SOCKET_CLOSED());
+    this._pendingWrite = undefined; // answered at 'close' (see _send)
     // cb() schedules 'error'; 'close' must come after it, as in node:net.
     cb(err);
     if (this._ovId !== 0) {
@@ -767,6 +772,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     const pending = this._pendingWrite;
     this._pendingWrite = undefined;
     if (pending) {
+      this.off('close', pending.onClose);
       let total = 0;
       for (const c of pending.chunks) total += c.length;
       this._send(pending.chunks, total, pending.cb);
@@ -994,7 +1000,7 @@ for (const [name, bit] of flagNames) {
 // connected, or closes while a close is pending: undefined until set.
 class Rare {
   _keepAlive: [boolean, number] | undefined = undefined;
-  _pendingWrite: { chunks: Buffer[]; cb: WriteCallback } | undefined = undefined;
+  _pendingWrite: PendingWrite | undefined = undefined;
   _timer: NodeJS.Timeout | undefined = undefined;
   _peer: [4 | 6, string, number] | undefined = undefined;
   _closeCb: (() => void) | undefined = undefined;
@@ -1002,6 +1008,13 @@ class Rare {
   _connectPort: number | undefined = undefined;
   _attempts: Attempts | undefined = undefined;
   autoSelectFamilyAttemptedAddresses: string[] | undefined = undefined;
+}
+
+/** A write made while connecting, and its answer should the socket close first. */
+interface PendingWrite {
+  chunks: Buffer[];
+  cb: WriteCallback;
+  onClose: () => void;
 }
 
 /** Happy eyeballs in progress: the addresses, the one being tried, and what failed so far. */
