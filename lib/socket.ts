@@ -639,8 +639,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       // and 'close' are on their way: node:net's connect() goes on quietly and never connects
       // (it marks the socket aborted), so it must not throw here either.
       if ((this.errored as Error | null)?.name === 'AbortError') return this;
-      // node:net re-initialises a destroyed socket; we refuse clearly instead.
-      throw ERR_SOCKET_CLOSED();
+      // As node:net, a destroyed socket connects again, made new (_reinit), once its native
+      // handle is gone ('close' has come). Before that we refuse: node:net would emit the
+      // old connection's 'close' on the new one later.
+      if (this._ovId !== 0) throw ERR_SOCKET_CLOSED();
+      this._reinit();
     }
     if (this.connecting || this._ovId !== 0) {
       throw ERR_INVALID_ARG_VALUE('socket', 'connected', 'is already connected or connecting');
@@ -654,6 +657,26 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._async = newAsyncScope('TCPWRAP');
     lookupAndConnect(this, options);
     return this;
+  }
+
+  // What connect() on a destroyed socket starts from: the stream's state (Duplex's
+  // _undestroy, as node:net calls it), this socket's flags and connection state, and its
+  // byte counts (node:net's are per handle) start over; what the program set (ref/unref,
+  // noDelay, keep-alive, pauseOnWriteBackpressure, onread, writeLimit) stays.
+  private _reinit(): void {
+    this._flags &= Flag.refed | Flag.noDelay | Flag.pauseOnWriteBackpressure;
+    const keepAlive = this._keepAlive;
+    this._rare = undefined;
+    if (keepAlive) this._keepAlive = keepAlive;
+    this._writeCb = undefined;
+    this._async = undefined;
+    this.bytesRead = 0;
+    this._bytesDispatched = 0;
+    if (this._onread) {
+      this._onread.left = undefined;
+      this._onread.eof = false;
+    }
+    (this as unknown as { _undestroy(): void })._undestroy();
   }
 
   /** @internal */
