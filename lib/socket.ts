@@ -5,7 +5,7 @@
 // native reads and a push() that returns false stops them.
 import { AsyncResource } from 'node:async_hooks';
 import * as dns from 'node:dns';
-import { addAbortSignal, Duplex } from 'node:stream';
+import { addAbortSignal, Duplex, type DuplexOptions } from 'node:stream';
 import * as netUtil from 'node:net';
 
 import { EventKind, ensureStarted, importScope, native, registerHandle, type HandleOwner } from './binding';
@@ -35,6 +35,9 @@ import {
 export interface SocketConstructorOpts {
   /** When false (default), the socket ends its writable side when the peer ends. */
   allowHalfOpen?: boolean;
+  /** false: the readable (or writable) side starts ended, as node:net's Duplex options. */
+  readable?: boolean;
+  writable?: boolean;
   /** Readable/writable high water mark in bytes. */
   highWaterMark?: number;
   readableHighWaterMark?: number;
@@ -199,6 +202,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (options.fd !== undefined) throw ERR_OVERLAPPED_UNSUPPORTED('wrapping an existing fd');
     super({
       allowHalfOpen: options.allowHalfOpen ?? false,
+      // As node:net, which hands them to Duplex: false starts that side ended.
+      readable: options.readable,
+      writable: options.writable,
       highWaterMark: options.highWaterMark,
       readableHighWaterMark: options.readableHighWaterMark,
       writableHighWaterMark: options.writableHighWaterMark,
@@ -207,7 +213,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       decodeStrings: true,
       // The signal is attached below, once the fields exist: an aborted one destroys the
       // stream at once, which inside super() would run _destroy() on a half-made socket.
-    });
+    } as DuplexOptions); // readable/writable: Duplex takes them; @types/node 20 omits them
     this._writeLimit = options.writeLimit === undefined ? config.socketWriteLimit : checkWriteLimit(options.writeLimit);
     if (options.pauseOnWriteBackpressure === false) this._pauseOnWriteBackpressure = false;
     if (options.noDelay) this._noDelay = true;
