@@ -131,6 +131,11 @@ export function connect(port: number | string, host?: string, connectionListener
 export function connect(port: number | string, connectionListener?: () => void): Socket;
 export function connect(...args: unknown[]): Socket {
   const first = args[0];
+  // An IPC path (a Unix socket, a Windows pipe) or an fd goes to node:net, which returns its
+  // own Socket (the same API; the budgets and the receive pool are not there): the backends
+  // drive TCP sockets only. As node:net, a path counts when it is truthy.
+  if (first !== null && typeof first === 'object' ? !!(first as { path?: unknown }).path || (first as { fd?: unknown }).fd !== undefined : typeof first === 'string' && Number.isNaN(Number(first)))
+    return (netUtil.connect as (...a: unknown[]) => Socket)(...args);
   const socketOpts = first !== null && typeof first === 'object' ? (first as SocketConstructorOpts) : {};
   const socket = new Socket({
     allowHalfOpen: socketOpts.allowHalfOpen,

@@ -124,6 +124,7 @@ export class Server extends EventEmitter implements HandleOwner {
 
   set maxConnections(value: number | undefined) {
     this._maxConnections = value;
+    if (this._ipc) this._ipc.maxConnections = value as number;
     // A raised limit frees slots now, not at the next close (issue #11: with a limit that
     // started at 0 no close ever came). On the next tick: 'connection' events do not come
     // from inside an assignment.
@@ -178,13 +179,50 @@ export class Server extends EventEmitter implements HandleOwner {
   }
 
   get listening(): boolean {
-    return this._listening;
+    return this._ipc ? this._ipc.listening : this._listening;
+  }
+
+  // ---- IPC paths, fds and handles: node:net's own server ------------------------------------
+  //
+  // listen() on a Unix socket or Windows pipe path, an fd or a node handle is handed to a
+  // node:net server made for it, whose events this server re-emits: 'connection' then brings
+  // a node:net Socket (the same API; the budgets and the receive pool are not there). The
+  // backends drive TCP sockets only. address(), getConnections(), close(), ref()/unref() and
+  // maxConnections go to it while it exists.
+  private _ipc: netUtil.Server | undefined = undefined;
+
+  private _listenIpc(args: unknown[], cb: (() => void) | undefined): this {
+    if (this._listening || this._ovId !== 0 || this._ipc?.listening) throw ERR_SERVER_ALREADY_LISTEN();
+    const o = this._opts;
+    const inner = netUtil.createServer({
+      allowHalfOpen: o.allowHalfOpen,
+      pauseOnConnect: o.pauseOnConnect,
+      noDelay: o.noDelay,
+      keepAlive: o.keepAlive,
+      keepAliveInitialDelay: o.keepAliveInitialDelay,
+      highWaterMark: o.highWaterMark,
+    });
+    if (this._maxConnections !== undefined) inner.maxConnections = this._maxConnections;
+    for (const event of ['connection', 'listening', 'error', 'drop'])
+      inner.on(event, (...a: unknown[]) => this.emit(event, ...a));
+    // Kept after its close, as node:net keeps a pipe server's name: address() still gives it.
+    inner.on('close', () => this.emit('close'));
+    this._ipc = inner;
+    if (cb) this.once('listening', cb);
+    if (!this._refed) inner.unref();
+    try {
+      (inner.listen as (...a: unknown[]) => unknown)(...args);
+    } catch (err) {
+      this._ipc = undefined;
+      throw err;
+    }
+    return this;
   }
 
   // ---- listen -------------------------------------------------------------------------------
 
   // node:net's overloads, in @types/node's order (so that a Server stands where node's is
-  // typed). The IPC path and handle forms throw ERR_OVERLAPPED_UNSUPPORTED (docs/api.md).
+  // typed). The IPC path and handle forms go to a node:net server (_listenIpc).
   listen(port?: number | string, hostname?: string, backlog?: number, listeningListener?: () => void): this;
   listen(port?: number | string, hostname?: string, listeningListener?: () => void): this;
   listen(port?: number | string, backlog?: number, listeningListener?: () => void): this;
@@ -200,11 +238,12 @@ export class Server extends EventEmitter implements HandleOwner {
     const first = args[0];
     if (first !== null && typeof first === 'object') {
       opts = { ...(first as ListenOptions) };
-      if (opts.path) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
-      if ('fd' in opts || '_ovId' in opts || 'handle' in opts)
-        throw ERR_OVERLAPPED_UNSUPPORTED('listening on an existing handle or fd');
+      // Another overlapped handle cannot be listened on: it has no libuv handle to share.
+      if ('_ovId' in opts) throw ERR_OVERLAPPED_UNSUPPORTED('listening on an overlapped handle');
+      if ((opts as { path?: unknown }).path || 'fd' in opts || 'handle' in opts || '_handle' in opts)
+        return this._listenIpc(args, cb);
     } else if (typeof first === 'string' && first !== '' && Number.isNaN(Number(first))) {
-      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
+      return this._listenIpc(args, cb);
     } else {
       opts = { port: first as number | undefined };
       if (typeof args[1] === 'string') {
@@ -214,7 +253,8 @@ export class Server extends EventEmitter implements HandleOwner {
         opts.backlog = args[1];
       }
     }
-    if (this._listening || this._ovId !== 0) throw ERR_SERVER_ALREADY_LISTEN();
+    if (this._listening || this._ovId !== 0 || this._ipc?.listening) throw ERR_SERVER_ALREADY_LISTEN();
+    this._ipc = undefined; // a TCP listen after an IPC one
     // node:net's order: the signal is checked first, then that the options name a port.
     if (opts.signal !== undefined && (opts.signal === null || typeof opts.signal !== 'object' || !('aborted' in opts.signal)))
       throw ERR_INVALID_ARG_TYPE('options.signal', 'an instance of AbortSignal', opts.signal);
@@ -428,6 +468,11 @@ export class Server extends EventEmitter implements HandleOwner {
 
   /** Stops accepting; 'close' follows once every connection has closed. */
   close(callback?: (err?: Error) => void): this {
+    if (this._ipc?.listening) {
+      if (typeof callback === 'function') this.once('close', callback);
+      this._ipc.close();
+      return this;
+    }
     // As node:net: a callback that is not a function is ignored.
     if (typeof callback === 'function') {
       if (!this._listening) this.once('close', () => callback(ERR_SERVER_NOT_RUNNING()));
@@ -472,23 +517,30 @@ export class Server extends EventEmitter implements HandleOwner {
   }
 
   address(): netUtil.AddressInfo | null {
+    if (this._ipc) return this._ipc.address() as netUtil.AddressInfo | null; // a path for IPC
     return this._listening ? (this._address ?? null) : null;
   }
 
   getConnections(cb: (err: Error | null, count: number) => void): this {
     if (typeof cb !== 'function') throw ERR_INVALID_ARG_TYPE('callback', 'of type function', cb);
+    if (this._ipc?.listening) {
+      this._ipc.getConnections(cb);
+      return this;
+    }
     process.nextTick(cb, null, this._connections);
     return this;
   }
 
   ref(): this {
     this._refed = true;
+    this._ipc?.ref();
     if (this._ovId !== 0) native.setRef(this._ovId, true);
     return this;
   }
 
   unref(): this {
     this._refed = false;
+    this._ipc?.unref();
     if (this._ovId !== 0) native.setRef(this._ovId, false);
     return this;
   }

@@ -1091,9 +1091,9 @@ export function normalizeConnectArgs(args: unknown[]): ConnectArgs {
     // As node:net, which takes a path only when it is truthy (`pipe = !!path`): node:http's
     // Agent passes `path: null` (the request path's slot) to createConnection.
     if ((first as { path?: unknown }).path)
-      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
+      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths on a Socket (options.path); net.connect() and createConnection() hand them to node:net');
   } else if (isPipeName(first)) {
-    throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
+    throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths on a Socket; net.connect() and createConnection() hand them to node:net');
   } else {
     options = { port: first as number };
     if (args.length > 1 && typeof args[1] === 'string') options.host = args[1];

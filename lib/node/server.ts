@@ -8,8 +8,8 @@
 import * as net from 'node:net';
 
 import { config, validateServerOpts } from '../config';
-import { ERR_INVALID_ARG_TYPE, ERR_OVERLAPPED_UNSUPPORTED } from '../errors';
-import type { ListenOptions, ServerOpts } from '../server';
+import { ERR_INVALID_ARG_TYPE } from '../errors';
+import type { ServerOpts } from '../server';
 import { adopt, type AcceptOpts, type Socket } from './socket';
 
 /** Counters of the node backend's listeners, for stats(). */
@@ -46,15 +46,8 @@ export class Server extends net.Server {
   }
 
   override listen(...args: unknown[]): this {
-    const first = args[0];
-    if (first !== null && typeof first === 'object') {
-      const opts = first as ListenOptions & { fd?: unknown; handle?: unknown };
-      if (opts.path) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
-      if ('fd' in opts || 'handle' in opts || '_handle' in opts)
-        throw ERR_OVERLAPPED_UNSUPPORTED('listening on an existing handle or fd');
-    } else if (typeof first === 'string' && first !== '' && Number.isNaN(Number(first))) {
-      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
-    }
+    // IPC paths, fds and handles are node:net's own here, as the native backends hand them to
+    // node:net (lib/server.ts _listenIpc).
     return (super.listen as (...a: unknown[]) => this)(...args);
   }
 

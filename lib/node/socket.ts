@@ -154,8 +154,9 @@ export class Socket extends net.Socket implements Budgeted {
     // IPC is refused as on the native backends (lib/socket.ts normalizeConnectArgs).
     const first = args[0];
     if (first !== null && typeof first === 'object' && (first as { path?: unknown }).path)
-      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths (options.path)');
-    if (typeof first === 'string' && Number.isNaN(Number(first))) throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths');
+      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths on a Socket (options.path); net.connect() and createConnection() hand them to node:net');
+    if (typeof first === 'string' && Number.isNaN(Number(first)))
+      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths on a Socket; net.connect() and createConnection() hand them to node:net');
     if (first !== null && typeof first === 'object') {
       const o = first as { localAddress?: unknown; localPort?: unknown };
       this._boundLocally = o.localAddress !== undefined || o.localPort !== undefined;
