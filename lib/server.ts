@@ -105,6 +105,12 @@ function onConnectionClose(this: Socket): void {
   (this._acceptedBy as Server)._connectionClosed();
 }
 
+// A native handle's local (or peer) address as node:net's AddressInfo, or undefined.
+function addressOf(id: number, peer: boolean): netUtil.AddressInfo | undefined {
+  const a = native.address(id, peer);
+  return typeof a === 'number' ? undefined : { address: a[1], family: `IPv${a[0]}`, port: a[2] };
+}
+
 function nativeListen(family: 4 | 6, address: string, port: number, backlog: number, ipv6Only: boolean, reusePort: boolean): number {
   return native.listen(family, address, port, backlog, ipv6Only, reusePort, config.acceptsPosted);
 }
@@ -320,8 +326,7 @@ export class Server extends EventEmitter implements HandleOwner {
     registerHandle(r, this);
     if (!this._refed) native.setRef(r, false);
     this._listening = true;
-    const a = native.address(r, false);
-    this._address = typeof a === 'number' ? undefined : { address: a[1], family: `IPv${a[0]}`, port: a[2] };
+    this._address = addressOf(r, false);
     process.nextTick(() => {
       if (this._listening) this.emit('listening');
     });
@@ -371,18 +376,10 @@ export class Server extends EventEmitter implements HandleOwner {
   // (as its onconnection reads them off the handle), and the connection closed.
   private _drop(id: number): void {
     const data: Record<string, unknown> = { __proto__: null };
-    const local = native.address(id, false);
-    if (typeof local !== 'number') {
-      data.localAddress = local[1];
-      data.localPort = local[2];
-      data.localFamily = local[0] === 6 ? 'IPv6' : 'IPv4';
-    }
-    const remote = native.address(id, true);
-    if (typeof remote !== 'number') {
-      data.remoteAddress = remote[1];
-      data.remotePort = remote[2];
-      data.remoteFamily = remote[0] === 6 ? 'IPv6' : 'IPv4';
-    }
+    const local = addressOf(id, false);
+    if (local) Object.assign(data, { localAddress: local.address, localPort: local.port, localFamily: local.family });
+    const remote = addressOf(id, true);
+    if (remote) Object.assign(data, { remoteAddress: remote.address, remotePort: remote.port, remoteFamily: remote.family });
     registerHandle(id, parked);
     native.close(id, false);
     this.emit('drop', data);

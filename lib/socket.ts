@@ -688,20 +688,25 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   /** @internal */
   _connectTo(address: string, family: 4 | 6, port: number, localAddress?: string, localPort?: number): void {
     if (!this.connecting || this.destroyed) return;
-    this._host = address;
     this._boundLocally = localAddress !== undefined || localPort !== undefined;
-    // As node:net (internalConnect): a localPort alone binds it on the wildcard address of
-    // the peer's family; the native side binds only when given an address.
+    const id = this._startConnect(address, family, port, localAddress, localPort);
+    if (id < 0) this.destroy(this._connectError(id, address, port));
+  }
+
+  // One connect to one address (node:net's internalConnect, or one attempt of
+  // internalConnectMultiple): 'connectionAttempt', then a native socket attached to this
+  // one. Returns its id, or the synchronous failure (negative), which the caller handles.
+  private _startConnect(address: string, family: 4 | 6, port: number, localAddress?: string, localPort?: number): number {
+    this._host = address;
+    this._connectPort = port;
+    this._peer = undefined;
+    // As node:net: a localPort alone binds it on the wildcard address of the peer's family;
+    // the native side binds only when given an address.
     if (localPort && !localAddress) localAddress = family === 4 ? '0.0.0.0' : '::';
     this.emit('connectionAttempt', address, port, family);
     const id = native.connect(family, address, port, localAddress ?? '', localPort ?? 0);
-    if (id < 0) {
-      this.destroy(this._connectError(id, address, port));
-      return;
-    }
-    this._attach(id);
-    this._peer = undefined;
-    this._connectPort = port;
+    if (id >= 0) this._attach(id);
+    return id;
   }
 
   private _connectError(result: number, address: string, port: number): Error {
@@ -732,18 +737,12 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     const current = at.current++;
     this._dropAttempt();
     const { address, family } = at.addresses[current];
-    this.emit('connectionAttempt', address, at.port, family);
-    (this.autoSelectFamilyAttemptedAddresses as string[]).push(`${address}:${at.port}`);
-    const localAddress = at.localPort ? (family === 4 ? '0.0.0.0' : '::') : '';
-    const id = native.connect(family as 4 | 6, address, at.port, localAddress, at.localPort ?? 0);
+    const id = this._startConnect(address, family as 4 | 6, at.port, undefined, at.localPort);
+    this.autoSelectFamilyAttemptedAddresses.push(`${address}:${at.port}`);
     if (id < 0) {
       this._attemptFailed(id, address, family);
       return;
     }
-    this._host = address;
-    this._connectPort = at.port;
-    this._peer = undefined;
-    this._attach(id);
     if (current < at.addresses.length - 1) {
       at.timer = setTimeout(() => this._attemptTimedOut(address, family), at.timeout);
     }
