@@ -13,7 +13,8 @@
  *          check that every one is still served.
  *   flood  CONNS connections that send SIZE-byte messages as fast as the server takes them and
  *          never read.
- * Keys: conns, depth, size, seconds, warmup (seconds not counted, default 1), host (127.0.0.1).
+ * Keys: conns, depth, size, seconds, warmup (seconds not counted, default 1), host (127.0.0.1),
+ * first (idle: open this many first, report them held, then open the rest).
  *
  * Prints {"phase":"measure"} when the measured part begins and {"phase":"end"} when it ends
  * (the runner samples the server's CPU time at both), then one JSON line of results:
@@ -51,7 +52,7 @@ struct conn {
 };
 
 static enum mode mode;
-static int conns = 100, depth = 1, size = 64, seconds = 5, warmup = 1;
+static int conns = 100, depth = 1, size = 64, seconds = 5, warmup = 1, first = 0;
 static const char *host = "127.0.0.1";
 static int port;
 static int ep;
@@ -315,15 +316,12 @@ static void run_churn(void) {
   for (int i = 0; i < conns; i++) close(cs[i].fd);
 }
 
-/* Idle: hold CONNS connections for SECONDS; then one echo on each proves they are served. */
-static void run_idle(void) {
-  size = 16;
-  depth = 1;
-  cs = calloc((size_t)conns, sizeof *cs);
-  for (int i = 0; i < conns; i++) open_conn(&cs[i], (uint32_t)i + 1);
+/* Opens connections [from, to) of cs and waits until every one is established. */
+static void establish(int from, int to) {
+  for (int i = from; i < to; i++) open_conn(&cs[i], (uint32_t)i + 1);
   struct epoll_event evs[256];
   int established = 0;
-  while (established < conns) {
+  while (established < to - from) {
     int n = epoll_wait(ep, evs, 256, 1000);
     for (int i = 0; i < n; i++) {
       struct conn *c = evs[i].data.ptr;
@@ -340,6 +338,27 @@ static void run_idle(void) {
       }
     }
   }
+}
+
+/* Idle: hold CONNS connections for SECONDS; then one echo on each proves they are served.
+ * With first=N, N connections are opened first and held for 2 s before the rest, and
+ * {"held":N} is printed for them too: the runner samples the server at both points, so that
+ * the cost of one more connection is told apart from what the first connections cost once
+ * (the server's code paged in, its compiled code, its heap's first growth). */
+static void run_idle(void) {
+  size = 16;
+  depth = 1;
+  cs = calloc((size_t)conns, sizeof *cs);
+  if (first > 0 && first < conns) {
+    establish(0, first);
+    printf("{\"held\":%d}\n", first);
+    fflush(stdout);
+    usleep(2000000);
+    establish(first, conns);
+  } else {
+    establish(0, conns);
+  }
+  struct epoll_event evs[256];
   printf("{\"held\":%d}\n", conns);
   fflush(stdout);
   /* The runner samples the server now; SIGTERM or the time running out ends the hold. */
@@ -377,7 +396,7 @@ static void run_idle(void) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: loadgen echo|churn|idle|flood PORT [conns=N depth=N size=N seconds=N warmup=N host=A]\n");
+    fprintf(stderr, "usage: loadgen echo|churn|idle|flood PORT [conns=N depth=N size=N seconds=N warmup=N host=A first=N]\n");
     return 2;
   }
   mode = !strcmp(argv[1], "echo") ? ECHO : !strcmp(argv[1], "churn") ? CHURN : !strcmp(argv[1], "idle") ? IDLE : FLOOD;
@@ -393,6 +412,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "seconds")) seconds = atoi(v);
     else if (!strcmp(k, "warmup")) warmup = atoi(v);
     else if (!strcmp(k, "host")) host = v;
+    else if (!strcmp(k, "first")) first = atoi(v);
   }
   if (conns < 1 || conns > 10000 || depth < 1 || size < 1) {
     fprintf(stderr, "loadgen: conns must be 1..10000 (the open-file cap is 20000), depth and size >= 1\n");

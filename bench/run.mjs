@@ -37,7 +37,14 @@ const SCENARIOS = [
   { name: 'pipelined', title: 'pipelined, 100 connections x 64 B x 16 in flight', mode: 'echo', params: { conns: 100, depth: 16, size: 64 } },
   { name: 'bulk', title: 'bulk, 64 KiB messages, 1 connection', mode: 'echo', params: { conns: 1, depth: 1, size: 65536 } },
   { name: 'churn', title: 'churn: connect, 16 B echo, close (per connection)', mode: 'churn', params: { conns: 8 } },
-  { name: 'idle', title: `idle, KB of server RSS per connection at ${quick ? 2000 : 10000}`, mode: 'idle', params: { conns: quick ? 2000 : 10000 } },
+  // Two figures from the same trials: RSS per connection over all of them (what they cost
+  // from a server that has just started listening, code paged in and first heap growth
+  // included), and per connection from the first 10% to all (the cost of one more).
+  {
+    name: 'idle', title: `idle, KB of server RSS per connection at ${quick ? 2000 : 10000}`, mode: 'idle',
+    params: { conns: quick ? 2000 : 10000, first: quick ? 200 : 1000 },
+    also: { name: 'idle-marginal', title: `idle, KB of server RSS per connection from ${quick ? 200 : 1000} to ${quick ? 2000 : 10000}`, key: 'kbPerConnMarginal' },
+  },
 ];
 const only = option('only', undefined)?.split(',');
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
@@ -92,20 +99,24 @@ async function trial(scenario, server) {
     const gen = spawn(lcmd, largv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let cpu0;
     let cpu1;
-    let held;
+    const held = new Map(); // connections held -> the server's memory then
     let result;
     for await (const line of readline.createInterface({ input: gen.stdout })) {
       const v = JSON.parse(line);
       if (v.phase === 'measure') cpu0 = cpuSeconds(srv.pid);
       else if (v.phase === 'end') cpu1 = cpuSeconds(srv.pid);
       // A second after the last connect, so that the server has accepted every one.
-      else if (v.held) setTimeout(() => (held = memory(srv.pid)), 1000);
+      else if (v.held) setTimeout(() => held.set(v.held, memory(srv.pid)), 1000);
       else result = v;
     }
     const [code] = gen.exitCode === null ? await once(gen, 'exit') : [gen.exitCode];
     if (code !== 0 || !result) throw new Error(`the load generator failed (${code}) against ${server.name}`);
     const out = { ...result, peakRss: memory(srv.pid).peak };
-    if (scenario.mode === 'idle') out.kbPerConn = (held.rss - base.rss) / 1024 / scenario.params.conns;
+    if (scenario.mode === 'idle') {
+      const { conns, first } = scenario.params;
+      out.kbPerConn = (held.get(conns).rss - base.rss) / 1024 / conns;
+      out.kbPerConnMarginal = (held.get(conns).rss - held.get(first).rss) / 1024 / (conns - first);
+    }
     else out.cpuPerMsgUs = ((cpu1 - cpu0) * 1e6) / result.messages;
     return out;
   } finally {
@@ -140,16 +151,17 @@ for (const scenario of scenarios) {
     for (const server of SERVERS) {
       const r = await trial(scenario, server);
       trials.get(server.name).push(r);
-      const figure = scenario.mode === 'idle' ? `${r.kbPerConn.toFixed(2)} KB/conn` : `${r.msgs_per_s} msg/s, ${r.cpuPerMsgUs.toFixed(2)} us CPU/msg, p99 ${r.p99_us} us`;
+      const figure = scenario.mode === 'idle' ? `${r.kbPerConn.toFixed(2)} KB/conn (${r.kbPerConnMarginal.toFixed(2)} from ${scenario.params.first})` : `${r.msgs_per_s} msg/s, ${r.cpuPerMsgUs.toFixed(2)} us CPU/msg, p99 ${r.p99_us} us`;
       console.log(`  ${scenario.name} run ${run}/${RUNS} ${server.name}: ${figure}`);
     }
   }
   const med = (name, key) => median(trials.get(name).map((t) => t[key]));
-  const key = scenario.mode === 'idle' ? 'kbPerConn' : 'cpuPerMsgUs';
-  for (const server of SERVERS) {
+  const figures = [{ name: scenario.name, title: scenario.title, key: scenario.mode === 'idle' ? 'kbPerConn' : 'cpuPerMsgUs' }];
+  if (scenario.also) figures.push(scenario.also);
+  for (const { name, title, key } of figures) for (const server of SERVERS) {
     rows.push({
-      scenario: scenario.title,
-      name: scenario.name,
+      scenario: title,
+      name,
       server: server.name,
       ours: !!server.ours,
       msgsPerS: med(server.name, 'msgs_per_s'),
@@ -175,7 +187,7 @@ md += '| scenario | server | msg/s | MB/s | p50 us | p99 us | server CPU us/msg 
 md += '|---|---|---|---|---|---|---|---|---|---|\n';
 for (const r of rows) {
   // Idle's traffic is one 16-byte echo per connection at the end: its rates say nothing.
-  const traffic = r.name === 'idle' ? '- | - | - | -' : `${Math.round(r.msgsPerS)} | ${fmt(r.mbPerS)} | ${r.p50} | ${r.p99}`;
+  const traffic = r.name.startsWith('idle') ? '- | - | - | -' : `${Math.round(r.msgsPerS)} | ${fmt(r.mbPerS)} | ${r.p50} | ${r.p99}`;
   md += `| ${r.scenario} | ${r.server} | ${traffic} | ${fmt(r.value)} | ${fmt(r.peakRss / 2 ** 20, 0)} | ${fmt(r.vsNode)} | ${fmt(r.vsC)} |\n`;
 }
 md += '\nServer CPU time is read from /proc in 1/100 s ticks: where a server handles few messages in the window (bulk on overlapped), its per-message figure is coarse.\n';
