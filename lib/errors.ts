@@ -151,11 +151,28 @@ export function ERR_MISSING_ARGS(...names: Array<string | string[]>): TypeError 
   return coded(new TypeError(`The ${list} argument${shown.length > 1 ? 's' : ''} must be specified`), 'ERR_MISSING_ARGS');
 }
 
+// As node's internal errors write large integers: 9_007_199_254_740_992.
+function addNumericalSeparator(val: string): string {
+  let res = '';
+  let i = val.length;
+  const start = val[0] === '-' ? 1 : 0;
+  for (; i >= start + 4; i -= 3) res = `_${val.slice(i - 3, i)}${res}`;
+  return `${val.slice(0, i)}${res}`;
+}
+
 export function ERR_OUT_OF_RANGE(name: string, range: string, actual: unknown): RangeError {
+  let received: string;
+  if (Number.isInteger(actual) && Math.abs(actual as number) > 2 ** 32) {
+    received = addNumericalSeparator(String(actual));
+  } else if (typeof actual === 'bigint') {
+    received = String(actual);
+    if (actual > 2n ** 32n || actual < -(2n ** 32n)) received = addNumericalSeparator(received);
+    received += 'n';
+  } else {
+    received = util.inspect(actual);
+  }
   return coded(
-    new RangeError(
-      `The value of "${name}" is out of range. It must be ${range}. Received ${util.inspect(actual)}`,
-    ),
+    new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${received}`),
     'ERR_OUT_OF_RANGE',
   );
 }
@@ -169,7 +186,7 @@ export function ERR_SOCKET_BAD_PORT(name: string, port: unknown, allowZero: bool
 }
 
 export function ERR_INVALID_IP_ADDRESS(ip: unknown): TypeError {
-  return coded(new TypeError(`Invalid IP address: ${String(ip)}`), 'ERR_INVALID_IP_ADDRESS');
+  return coded(new TypeError(util.format('Invalid IP address: %s', ip)), 'ERR_INVALID_IP_ADDRESS');
 }
 
 export function ERR_INVALID_ADDRESS_FAMILY(family: unknown, host: unknown, port: unknown): RangeError {

@@ -81,12 +81,29 @@ const impl = implementation();
 // ours are classes, which would throw there. A proxy that constructs when called keeps
 // `instanceof`, subclassing and static members as they are; the package's own code makes
 // its instances from the classes themselves.
-function callable<C extends abstract new (...args: never[]) => object>(cls: C): C {
-  return new Proxy(cls, { apply: (target, _this, args) => Reflect.construct(target as never, args) });
+function callable<C extends abstract new (...args: never[]) => object>(
+  cls: C,
+  construct: (target: C, args: unknown[], newTarget: Function) => object = (t, a, n) => Reflect.construct(t as never, a, n),
+): C {
+  return new Proxy(cls, {
+    apply: (target, _this, args) => construct(target, args, target),
+    construct: (target, args, newTarget) => construct(target, args, newTarget),
+  });
 }
 
+// A socket made from an existing descriptor (`new Socket(fd)`, `new Socket({ fd })`) is
+// node:net's: the backends adopt only the sockets they open or accept. node:net checks the
+// fd and says why one cannot be wrapped. The same API; the budgets and the receive pool are
+// not there (as for IPC paths, see connect()).
+const fromFd = (options: unknown): boolean =>
+  typeof options === 'number' || (options !== null && typeof options === 'object' && (options as { fd?: unknown }).fd !== undefined);
+
 /** A TCP socket, as node:net's Socket (a stream.Duplex). */
-export const Socket: typeof NativeSocket = callable(impl.Socket);
+export const Socket: typeof NativeSocket = callable(impl.Socket, (target, args, newTarget) =>
+  backendName !== 'node' && fromFd(args[0])
+    ? new netUtil.Socket(args[0] as netUtil.SocketConstructorOpts)
+    : Reflect.construct(target, args, newTarget),
+);
 export type Socket = NativeSocket;
 /** A TCP server, as node:net's Server. */
 export const Server: typeof NativeServer = callable(impl.Server);
@@ -134,19 +151,12 @@ export function connect(...args: unknown[]): Socket {
   // An IPC path (a Unix socket, a Windows pipe) or an fd goes to node:net, which returns its
   // own Socket (the same API; the budgets and the receive pool are not there): the backends
   // drive TCP sockets only. As node:net, a path counts when it is truthy.
-  if (first !== null && typeof first === 'object' ? !!(first as { path?: unknown }).path || (first as { fd?: unknown }).fd !== undefined : typeof first === 'string' && Number.isNaN(Number(first)))
+  if (first !== null && typeof first === 'object' ? !!(first as { path?: unknown }).path || (first as { fd?: unknown }).fd !== undefined : typeof first === 'string' && !(Number(first) >= 0)) // node:net's isPipeName()
     return (netUtil.connect as (...a: unknown[]) => Socket)(...args);
   const socketOpts = first !== null && typeof first === 'object' ? (first as SocketConstructorOpts) : {};
-  const socket = new Socket({
-    allowHalfOpen: socketOpts.allowHalfOpen,
-    highWaterMark: socketOpts.highWaterMark,
-    readableHighWaterMark: socketOpts.readableHighWaterMark,
-    writableHighWaterMark: socketOpts.writableHighWaterMark,
-    signal: socketOpts.signal,
-    writeLimit: socketOpts.writeLimit,
-    pauseOnWriteBackpressure: socketOpts.pauseOnWriteBackpressure,
-    onread: socketOpts.onread,
-  });
+  // As node:net: the whole options object is the new socket's too (noDelay, keepAlive,
+  // highWaterMark, signal, onread, ...).
+  const socket = new Socket(socketOpts);
   // Here, as in node:net's connect(), not in Socket#connect(): on the node backend that is
   // node:net's, which takes no timeout.
   const timeout = (socketOpts as TcpSocketConnectOpts).timeout;

@@ -17,7 +17,7 @@ import {
   errnoName,
   uvExceptionWithHostPort,
 } from './errors';
-import { kAcceptedHandle, newAsyncScope, Socket, validatePort, type OnReadOpts, type SocketConstructorOpts } from './socket';
+import { isPipeName, kAcceptedHandle, newAsyncScope, Socket, validatePort, type OnReadOpts, type SocketConstructorOpts } from './socket';
 
 /** Options for createServer(), as node:net's. */
 export interface ServerOpts {
@@ -70,6 +70,15 @@ export interface ListenOptions {
   signal?: AbortSignal;
   /** Not supported: IPC. */
   path?: string;
+}
+
+// The backlog as node:net hands it to its handle: a falsy one is 511, the rest read as an
+// int32 (Infinity and non-numbers are 0), a negative one is the system's largest. node:net
+// throws a bigint's or a symbol's TypeError a tick later, uncaught; here it is thrown at once.
+function listenBacklog(v: unknown): number {
+  if (typeof v === 'bigint' || typeof v === 'symbol') throw ERR_INVALID_ARG_TYPE('options.backlog', 'of type number', v);
+  const n = Number(v || 511) | 0;
+  return n < 0 ? 0x7fffffff : n;
 }
 
 // Owner of a parked connection's id until it is admitted: nothing to do with its events
@@ -177,11 +186,8 @@ export class Server extends EventEmitter implements HandleOwner {
     }
     this._opts = { ...(options as ServerOpts) };
     validateServerOpts(this._opts);
-    if (connectionListener !== undefined) {
-      if (typeof connectionListener !== 'function')
-        throw ERR_INVALID_ARG_TYPE('connectionListener', 'of type function', connectionListener);
-      this.on('connection', connectionListener as (s: Socket) => void);
-    }
+    // As node:net: a listener that is not a function is ignored.
+    if (typeof connectionListener === 'function') this.on('connection', connectionListener as (s: Socket) => void);
   }
 
   get listening(): boolean {
@@ -239,45 +245,48 @@ export class Server extends EventEmitter implements HandleOwner {
   listen(handle: unknown, backlog?: number, listeningListener?: () => void): this;
   listen(handle: unknown, listeningListener?: () => void): this;
   listen(...args: unknown[]): this {
-    const cb = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
-    let opts: ListenOptions;
+    // node:net's argument forms and checks, in its order (net.js Server.prototype.listen).
+    const cb = typeof args[args.length - 1] === 'function' ? (args[args.length - 1] as () => void) : undefined;
     const first = args[0];
+    let opts: ListenOptions;
     if (first !== null && typeof first === 'object') {
       opts = { ...(first as ListenOptions) };
       // Another overlapped handle cannot be listened on: it has no libuv handle to share.
       if ('_ovId' in opts) throw ERR_OVERLAPPED_UNSUPPORTED('listening on an overlapped handle');
       if ((opts as { path?: unknown }).path || 'fd' in opts || 'handle' in opts || '_handle' in opts)
-        return this._listenIpc(args, cb);
-    } else if (typeof first === 'string' && first !== '' && Number.isNaN(Number(first))) {
-      return this._listenIpc(args, cb);
+        return this._listenIpc(cb ? args.slice(0, -1) : args, cb);
+    } else if (isPipeName(first)) {
+      return this._listenIpc(cb ? args.slice(0, -1) : args, cb);
     } else {
-      opts = { port: first as number | undefined };
-      if (typeof args[1] === 'string') {
-        opts.host = args[1];
-        if (typeof args[2] === 'number') opts.backlog = args[2];
-      } else if (typeof args[1] === 'number') {
-        opts.backlog = args[1];
-      }
+      opts = args.length === 0 || typeof first === 'function' ? {} : { port: first as number | undefined };
+      if (args.length > 1 && typeof args[1] === 'string') opts.host = args[1];
     }
     if (this._listening || this._ovId !== 0 || this._ipc?.listening) throw ERR_SERVER_ALREADY_LISTEN();
-    this._ipc = undefined; // a TCP listen after an IPC one
-    // node:net's order: the signal is checked first, then that the options name a port.
+    if (cb) this.once('listening', cb);
+    // (port, backlog), (port, host, backlog): node:net's toNumber() of each.
+    const toNumber = (x: unknown): number | false => ((x = Number(x)) as number) >= 0 ? (x as number) : false;
+    const backlogFromArgs = toNumber(args.length > 1 && typeof args[1] !== 'function' && args[1]) ||
+      toNumber(args.length > 2 && typeof args[2] !== 'function' && args[2]);
     if (opts.signal !== undefined && (opts.signal === null || typeof opts.signal !== 'object' || !('aborted' in opts.signal)))
       throw ERR_INVALID_ARG_TYPE('options.signal', 'an instance of AbortSignal', opts.signal);
-    if (first !== null && typeof first === 'object' && !('port' in opts) && !('path' in opts))
-      throw ERR_INVALID_ARG_VALUE('options', first, 'must have the property "port" or "path"');
+    if (args.length === 0 || typeof first === 'function' || (opts.port === undefined && 'port' in opts) || opts.port === null)
+      opts.port = 0;
+    if (typeof opts.port !== 'number' && typeof opts.port !== 'string') {
+      const shown = first !== null && typeof first === 'object' ? first : opts;
+      if (!('port' in opts) && !('path' in opts))
+        throw ERR_INVALID_ARG_VALUE('options', shown, 'must have the property "port" or "path"');
+      throw ERR_INVALID_ARG_VALUE('options', shown);
+    }
+    const port = validatePort(opts.port, 'options.port');
+    const backlog = listenBacklog(opts.backlog || backlogFromArgs);
+    // A host is used when truthy; dns.lookup() is what checks its type on node:net.
+    const host = opts.host ? opts.host : undefined;
+    if (host !== undefined && typeof host !== 'string') throw ERR_INVALID_ARG_TYPE('hostname', 'of type string', host);
+    this._ipc = undefined; // a TCP listen after an IPC one
     ensureStarted();
     // node:net makes the listening handle here (or in the lookup callback, which runs in
     // this same context): 'connection' runs in listen()'s context.
     this._async = newAsyncScope('TCPSERVERWRAP');
-
-    const port = opts.port === undefined || opts.port === null ? 0 : validatePort(opts.port, 'options.port');
-    const backlog = opts.backlog ?? 511;
-    if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0)
-      throw ERR_INVALID_ARG_VALUE('options.backlog', backlog);
-    if (opts.host !== undefined && typeof opts.host !== 'string')
-      throw ERR_INVALID_ARG_TYPE('options.host', 'of type string', opts.host);
-    if (cb) this.once('listening', cb);
     if (opts.signal) {
       const signal = opts.signal;
       if (signal.aborted) {
@@ -290,14 +299,13 @@ export class Server extends EventEmitter implements HandleOwner {
     const ipv6Only = !!opts.ipv6Only;
     const reusePort = !!opts.reusePort;
 
-    if (!opts.host) {
+    if (host === undefined) {
       // As node:net: the IPv6 any-address (dual stack), or IPv4's where IPv6 is unavailable.
       let r = nativeListen(6, '::', port, backlog, ipv6Only, reusePort);
       if (r < 0 && errnoName(r) === 'EAFNOSUPPORT') r = nativeListen(4, '0.0.0.0', port, backlog, false, reusePort);
       this._finishListen(r, r < 0 ? '::' : '', port);
       return this;
     }
-    const host = opts.host;
     const family = netUtil.isIP(host);
     if (family !== 0) {
       this._finishListen(nativeListen(family as 4 | 6, host, port, backlog, ipv6Only, reusePort), host, port);

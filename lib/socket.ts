@@ -50,7 +50,7 @@ export interface SocketConstructorOpts {
   keepAliveInitialDelay?: number;
   /** Destroys the socket when the signal aborts. */
   signal?: AbortSignal;
-  /** Not supported (node:net wraps an existing fd). */
+  /** An existing descriptor: `new Socket({ fd })` returns a node:net Socket that wraps it. */
   fd?: number;
   /**
    * Hard limit on bytes queued for sending: a write() that would pass it destroys the socket
@@ -196,18 +196,39 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   /** The addresses tried, as `address:port`, when the host had several (autoSelectFamily). */
   declare autoSelectFamilyAttemptedAddresses: string[]; // undefined until then, as on node:net
 
-  constructor(options: SocketConstructorOpts = {}) {
-    if (options === null || typeof options !== 'object')
-      throw ERR_INVALID_ARG_TYPE('options', 'of type object', options);
+  constructor(opts?: SocketConstructorOpts) {
+    // Duplex options node:net passes on too; the object modes it refuses.
+    let options = opts as
+      | (SocketConstructorOpts & { objectMode?: unknown; readableObjectMode?: unknown; writableObjectMode?: unknown; encoding?: BufferEncoding; defaultEncoding?: BufferEncoding })
+      | undefined;
+    // node:net's checks, in its order; anything else it takes is ignored (a string spreads to
+    // nothing a socket reads), and its getters run once, in the spread.
+    if (options?.objectMode) {
+      throw ERR_INVALID_ARG_VALUE('options.objectMode', options.objectMode, 'is not supported');
+    } else if (options?.readableObjectMode || options?.writableObjectMode) {
+      throw ERR_INVALID_ARG_VALUE(
+        `options.${options.readableObjectMode ? 'readableObjectMode' : 'writableObjectMode'}`,
+        options.readableObjectMode || options.writableObjectMode,
+        'is not supported',
+      );
+    }
+    if (typeof options?.keepAliveInitialDelay !== 'undefined' && typeof options.keepAliveInitialDelay !== 'number')
+      throw ERR_INVALID_ARG_TYPE('options.keepAliveInitialDelay', 'of type number', options.keepAliveInitialDelay);
+    // An fd (node:net's legacy form is a bare number) is wrapped by node:net (see Socket in
+    // index.ts); a subclass, which must be ours, cannot.
+    if (typeof options === 'number') throw ERR_OVERLAPPED_UNSUPPORTED('wrapping an existing fd');
+    options = { ...options };
     if (options.fd !== undefined) throw ERR_OVERLAPPED_UNSUPPORTED('wrapping an existing fd');
     super({
-      allowHalfOpen: options.allowHalfOpen ?? false,
+      allowHalfOpen: Boolean(options.allowHalfOpen),
       // As node:net, which hands them to Duplex: false starts that side ended.
       readable: options.readable,
       writable: options.writable,
       highWaterMark: options.highWaterMark,
       readableHighWaterMark: options.readableHighWaterMark,
       writableHighWaterMark: options.writableHighWaterMark,
+      encoding: options.encoding,
+      defaultEncoding: options.defaultEncoding,
       emitClose: false, // 'close' carries hadError and comes once the native handle is gone
       autoDestroy: true,
       decodeStrings: true,
@@ -233,8 +254,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
         eof: false,
       };
     }
-    if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
-    if (options.signal !== undefined) addAbortSignal(options.signal, this);
+    if (options.keepAlive) this._keepAlive = [true, Math.max(0, options.keepAliveInitialDelay ?? 0)];
+    // As node:net: a falsy signal is no signal.
+    if (options.signal) addAbortSignal(options.signal, this);
     const accepted = (options as { [kAcceptedHandle]?: number })[kAcceptedHandle];
     if (accepted !== undefined) {
       this._attach(accepted);
@@ -542,7 +564,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       return;
     }
     if (this._ovId === 0) {
-      cb(null);
+      // Never connected: as node:net, the end waits for a connection ('finish' with it).
+      this.once('connect', () => this._final(cb));
       return;
     }
     const r = native.shutdown(this._ovId);
@@ -567,6 +590,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   // ---- teardown -----------------------------------------------------------------------------
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    // node:net's 'close' says hadError only where it closed a handle; one that never had a
+    // handle (never connected, no lookup running) emits 'close' with no argument.
+    const hadHandle = this._ovId !== 0 || this.connecting;
     this._clearTimer();
     if (this._attempts !== undefined) {
       clearTimeout(this._attempts.timer);
@@ -594,19 +620,20 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       native.close(this._ovId, this._resetOnClose);
     } else {
       // No handle to close; still a loop turn later, as node:net's handle close would be.
-      setImmediate(() => this._emitClose());
+      setImmediate(() => this._emitClose(hadHandle));
     }
   }
 
-  private _emitClose(): void {
+  private _emitClose(hadHandle = true): void {
     const scope = this._async ?? this._newScope();
+    const args: [string, ...boolean[]] = hadHandle ? ['close', this._hadError] : ['close'];
     if (scope === undefined) {
-      this.emit('close', this._hadError);
+      this.emit(...args);
       return;
     }
     // As node:net's handle close callback: in the socket's own context, whether kClose or
     // the immediate of _destroy() came last; then the resource ends, as a closed TCPWrap.
-    scope.runInAsyncScope(this.emit, this, 'close', this._hadError);
+    scope.runInAsyncScope(this.emit, this, ...args);
     scope.emitDestroy();
   }
 
@@ -655,8 +682,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       throw ERR_INVALID_ARG_VALUE('socket', 'connected', 'is already connected or connecting');
     }
     if (typeof cb === 'function') this.once('connect', cb);
-    if (options.noDelay !== undefined) this._noDelay = !!options.noDelay;
-    if (options.keepAlive) this._keepAlive = [true, options.keepAliveInitialDelay ?? 0];
+    // noDelay and keepAlive are the constructor's options (net.connect() passes them there),
+    // as on node:net, whose connect() does not read them.
     ensureStarted();
     this.connecting = true;
     // Where node:net makes the socket's handle: its events run in connect()'s context.
@@ -797,6 +824,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     }
     this.connecting = false;
     this._touch();
+    // As node:net, whose write made while connecting waits on 'connect' itself: 'connect'
+    // first, then that write goes out (its callback after 'connect'), then 'ready'. A
+    // 'connect' listener that destroys the socket leaves it to be answered at 'close'.
+    this.emit('connect');
     const pending = this._pendingWrite;
     this._pendingWrite = undefined;
     if (pending) {
@@ -805,7 +836,6 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       for (const c of pending.chunks) total += c.length;
       this._send(pending.chunks, total, pending.cb);
     }
-    this.emit('connect');
     this.emit('ready');
     this._updateReading();
     if (!this.isPaused()) this.read(0); // as node:net: the first read, or an immediate EOF
@@ -934,8 +964,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   /** True before the socket is connected (node ≥ 18). */
+  // node:net's getters test its handle, which destroy() drops at once; ours is freed at
+  // 'close', so a destroyed socket counts as having none.
   get pending(): boolean {
-    return this._ovId === 0 || this.connecting;
+    return this._ovId === 0 || this.destroyed || this.connecting;
   }
 
   get readyState(): SocketReadyState {
@@ -947,8 +979,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   /** Bytes queued for writing (node's deprecated alias of writableLength). */
+  /** Deprecated, as node:net's: writableLength while there is a handle, else undefined. */
   get bufferSize(): number {
-    return this.writableLength;
+    const handle = (this._ovId !== 0 || this.connecting) && !this.destroyed;
+    return handle ? this.writableLength : (undefined as unknown as number); // typed as @types/node's
   }
 }
 
@@ -1075,8 +1109,9 @@ for (const name of Object.keys(new Rare()) as (keyof Rare)[]) {
 
 type ConnectArgs = [TcpSocketConnectOpts, (() => void) | undefined];
 
-function isPipeName(s: unknown): boolean {
-  return typeof s === 'string' && Number.isNaN(Number(s));
+// node:net's test: a string that is not a number >= 0 names a pipe ('-1' does, '' does not).
+export function isPipeName(s: unknown): boolean {
+  return typeof s === 'string' && !(Number(s) >= 0);
 }
 
 export function normalizeConnectArgs(args: unknown[]): ConnectArgs {

@@ -1,0 +1,144 @@
+// Each public Socket call, in each state a socket goes through (never connected, connecting,
+// connected, ended by us, destroyed, closed), gives node:net's answer: the same return value,
+// the same events in the same order with the same arguments, and the same state after
+// (issue #11). The two runs are compared as a whole, one record per call and state.
+//
+// The peer is a node:net server that reads and never ends or writes (it stays open when we
+// end), so nothing arrives on its own while a call is watched. Each record waits until the socket has settled (connected
+// or closed, a timer fired) before it reads the state back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import * as nodeNet from 'node:net';
+import { closeServer, listen, overlapped } from './helpers/impls';
+
+type Net = typeof nodeNet;
+type Log = (line: string) => void;
+
+function outcome(fn: () => unknown): string {
+  try {
+    const r = fn();
+    if (r === undefined) return 'undefined';
+    if (r instanceof nodeNet.Socket || r instanceof overlapped.Socket) return 'this';
+    // Ports differ between the two runs; that one is there is what counts.
+    return (JSON.stringify(r) ?? typeof r).replace(/"port":\d+/g, '"port":"number"');
+  } catch (e) {
+    const err = e as Error & { code?: unknown };
+    return `threw ${err.name}[${String(err.code)}] ${err.message}`;
+  }
+}
+
+function props(s: nodeNet.Socket): string {
+  // Ports differ between the two runs; that one is there is what counts.
+  return JSON.stringify({
+    readyState: s.readyState,
+    remoteAddress: s.remoteAddress,
+    remotePort: typeof s.remotePort,
+    localAddress: s.localAddress,
+    bytesWritten: s.bytesWritten,
+    bytesRead: s.bytesRead,
+    bufferSize: s.bufferSize,
+    pending: s.pending,
+    connecting: s.connecting,
+    destroyed: s.destroyed,
+    timeout: s.timeout,
+  });
+}
+
+const CALLS: Record<string, (s: nodeNet.Socket, log: Log) => unknown> = {
+  "write('x')": (s) => s.write('x'),
+  "write('x', cb)": (s, log) => s.write('x', (e) => log(`write cb ${(e as { code?: string })?.code ?? e}`)),
+  'end()': (s) => s.end(),
+  "end('x')": (s) => s.end('x'),
+  'destroy()': (s) => s.destroy(),
+  'destroy(err)': (s) => s.destroy(new Error('E')),
+  'setTimeout(5, cb)': (s, log) => s.setTimeout(5, () => log('timeout cb')),
+  'setNoDelay()': (s) => s.setNoDelay(),
+  'setKeepAlive(true, 100)': (s) => s.setKeepAlive(true, 100),
+  'address()': (s) => s.address(),
+  'pause()': (s) => s.pause(),
+  'resume()': (s) => s.resume(),
+  'ref()': (s) => s.ref(),
+  'unref()': (s) => s.unref(),
+  'resetAndDestroy()': (s) => s.resetAndDestroy(),
+  'destroySoon()': (s) => s.destroySoon(),
+  'cork(), write, uncork()': (s) => {
+    s.cork();
+    s.write('a');
+    s.uncork();
+  },
+  'the properties': (s) => JSON.parse(props(s)),
+};
+const STATES = ['never connected', 'connecting', 'connected', 'ended', 'destroyed', 'closed'] as const;
+
+let port = 0;
+const peerSides = new Set<nodeNet.Socket>();
+const peer = nodeNet.createServer({ allowHalfOpen: true }, (c) => {
+  peerSides.add(c);
+  c.on('close', () => peerSides.delete(c));
+  c.on('error', () => {});
+  c.resume(); // reads, never ends nor writes
+});
+beforeAll(async () => {
+  port = await listen(peer);
+});
+afterAll(async () => {
+  for (const c of peerSides) c.destroy(); // half-open ones stay open until told
+  await closeServer(peer);
+});
+
+async function inState(net: Net, state: (typeof STATES)[number]): Promise<nodeNet.Socket> {
+  const s = new net.Socket();
+  if (state === 'never connected') return s;
+  s.connect(port, '127.0.0.1');
+  if (state === 'connecting') return s;
+  await once(s, 'connect');
+  if (state === 'connected') return s;
+  if (state === 'ended') {
+    s.end();
+    await once(s, 'finish');
+    return s;
+  }
+  s.destroy();
+  if (state === 'closed') await once(s, 'close');
+  return s;
+}
+
+async function record(net: Net, state: (typeof STATES)[number], call: string): Promise<string> {
+  const lines: string[] = [];
+  const log: Log = (line) => lines.push(line);
+  const s = await inState(net, state);
+  let closed = state === 'closed';
+  let timedOut = false;
+  s.on('error', (e: Error & { code?: string }) => log(`error ${e.code} ${e.message}`));
+  s.on('close', (...a: unknown[]) => {
+    closed = true;
+    log(`close(${a.map(String).join(', ')})`);
+  });
+  s.on('timeout', () => {
+    timedOut = true;
+    log('timeout');
+  });
+  for (const event of ['end', 'finish', 'drain', 'connect', 'ready']) s.on(event, () => log(event));
+  log(`returns ${outcome(() => CALLS[call](s, log))}`);
+  // Settled: not connecting, closed if destroyed, the timer fired if one was set; then a
+  // little longer for what follows at once (callbacks, 'finish', 'close').
+  const end = Date.now() + 5000;
+  const settled = (): boolean =>
+    !s.connecting && (!s.destroyed || closed) && (!call.startsWith('setTimeout') || timedOut || s.destroyed);
+  while (!settled() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 30));
+  log(`then ${props(s)}`);
+  s.destroy();
+  if (!closed) await once(s, 'close');
+  return lines.join(' | ');
+}
+
+describe.skipIf(overlapped.backend === 'node')('overlapped: each call in each socket state, as node:net', () => {
+  for (const state of STATES) {
+    it.each(Object.keys(CALLS))(`${state}: %s`, async (call) => {
+      const ours = await record(overlapped as unknown as Net, state, call);
+      const node = await record(nodeNet, state, call);
+      expect(ours).toBe(node);
+    });
+  }
+});
