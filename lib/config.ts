@@ -2,6 +2,8 @@
 // environment variables operators set them with, and configure() for programs. The pool's
 // shape is fixed when the backend starts (the first listen, connect or stats()); the write
 // budgets may change at any time.
+import * as netUtil from 'node:net';
+
 import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, OverlappedError } from './errors';
 import type { ServerOpts } from './server';
 
@@ -160,6 +162,9 @@ export function validateServerOpts(opts: ServerOpts): void {
     if (hwm < 0) opts.highWaterMark = undefined;
     else if (!Number.isInteger(hwm)) throw ERR_INVALID_ARG_VALUE('options.highWaterMark', hwm);
   }
+  // As node:net (Node 23.4+): a falsy list is none.
+  if (opts.blockList && !(opts.blockList instanceof netUtil.BlockList))
+    throw ERR_INVALID_ARG_TYPE('options.blockList', 'net.BlockList', opts.blockList);
   const delay = opts.keepAliveInitialDelay;
   if (delay !== undefined && typeof delay !== 'number')
     throw ERR_INVALID_ARG_TYPE('options.keepAliveInitialDelay', 'of type number', delay);

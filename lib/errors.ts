@@ -223,6 +223,10 @@ export function ERR_SERVER_NOT_RUNNING(): Error {
   return coded(new Error('Server is not running.'), 'ERR_SERVER_NOT_RUNNING');
 }
 
+export function ERR_IP_BLOCKED(ip: string): Error {
+  return coded(new Error(`IP(${ip}) is blocked by net.BlockList`), 'ERR_IP_BLOCKED');
+}
+
 export function ERR_SOCKET_CLOSED(): Error {
   return coded(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');
 }

@@ -100,7 +100,7 @@ const fromFd = (options: unknown): boolean =>
 
 /** A TCP socket, as node:net's Socket (a stream.Duplex). */
 export const Socket: typeof NativeSocket = callable(impl.Socket, (target, args, newTarget) =>
-  backendName !== 'node' && fromFd(args[0])
+  fromFd(args[0])
     ? new netUtil.Socket(args[0] as netUtil.SocketConstructorOpts)
     : Reflect.construct(target, args, newTarget),
 );

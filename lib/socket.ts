@@ -18,6 +18,7 @@ import {
   ERR_INVALID_IP_ADDRESS,
   ERR_MISSING_ARGS,
   ERR_OUT_OF_RANGE,
+  ERR_IP_BLOCKED,
   ERR_OVERLAPPED_UNSUPPORTED,
   ERR_SOCKET_BAD_PORT,
   ERR_SOCKET_CLOSED,
@@ -50,6 +51,11 @@ export interface SocketConstructorOpts {
   keepAliveInitialDelay?: number;
   /** Destroys the socket when the signal aborts. */
   signal?: AbortSignal;
+  /**
+   * An address this list blocks is not connected to: the connect fails with ERR_IP_BLOCKED
+   * (or, trying several addresses, that attempt does), as node:net does from Node 23.4.
+   */
+  blockList?: netUtil.BlockList;
   /** An existing descriptor: `new Socket({ fd })` returns a node:net Socket that wraps it. */
   fd?: number;
   /**
@@ -190,6 +196,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   declare private _timer: NodeJS.Timeout | undefined;
   declare private _peer: [4 | 6, string, number] | undefined;
   declare private _closeCb: (() => void) | undefined;
+  declare private _pipe: netUtil.Socket | undefined;
+  declare private _blockList: netUtil.BlockList | undefined;
   declare private _host: string | undefined;
   declare private _connectPort: number | undefined;
   declare private _attempts: Attempts | undefined;
@@ -219,6 +227,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (typeof options === 'number') throw ERR_OVERLAPPED_UNSUPPORTED('wrapping an existing fd');
     options = { ...options };
     if (options.fd !== undefined) throw ERR_OVERLAPPED_UNSUPPORTED('wrapping an existing fd');
+    if (options.blockList && !(options.blockList instanceof netUtil.BlockList))
+      throw ERR_INVALID_ARG_TYPE('options.blockList', 'net.BlockList', options.blockList);
     super({
       allowHalfOpen: Boolean(options.allowHalfOpen),
       // As node:net, which hands them to Duplex: false starts that side ended.
@@ -255,6 +265,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       };
     }
     if (options.keepAlive) this._keepAlive = [true, Math.max(0, options.keepAliveInitialDelay ?? 0)];
+    if (options.blockList) this._blockList = options.blockList;
     // As node:net: a falsy signal is no signal.
     if (options.signal) addAbortSignal(options.signal, this);
     const accepted = (options as { [kAcceptedHandle]?: number })[kAcceptedHandle];
@@ -435,6 +446,13 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   // Native reads run while the stream wants data and nothing holds them back: the socket's own
   // write back-pressure, the global write budget, or a connection not up yet.
   private _updateReading(): void {
+    const pipe = this._pipe;
+    if (pipe !== undefined) {
+      const on = this._readWanted && !this._pausedForWrite && !this._pausedForBudget && !this._eof && !this.connecting;
+      if (on) pipe.resume();
+      else pipe.pause();
+      return;
+    }
     const on =
       this._readWanted && !this._pausedForWrite && !this._pausedForBudget && !this._eof &&
       this._ovId !== 0 && !this.connecting;
@@ -533,6 +551,20 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       this.once('close', onClose);
       return;
     }
+    const pipe = this._pipe;
+    if (pipe !== undefined) {
+      this._bytesDispatched += total;
+      this._touch();
+      if (Array.isArray(chunks)) {
+        pipe.cork();
+        for (let i = 0; i < chunks.length - 1; i++) pipe.write(chunks[i]);
+        pipe.write(chunks[chunks.length - 1], (err) => cb(err ?? null));
+        pipe.uncork();
+      } else {
+        pipe.write(chunks, (err) => cb(err ?? null));
+      }
+      return;
+    }
     if (this._ovId === 0) {
       cb(ERR_SOCKET_CLOSED());
       return;
@@ -561,6 +593,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   override _final(cb: WriteCallback): void {
     if (this.connecting) {
       this.once('connect', () => this._final(cb));
+      return;
+    }
+    if (this._pipe !== undefined) {
+      this._pipe.end(() => cb(null));
       return;
     }
     if (this._ovId === 0) {
@@ -592,7 +628,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     // node:net's 'close' says hadError only where it closed a handle; one that never had a
     // handle (never connected, no lookup running) emits 'close' with no argument.
-    const hadHandle = this._ovId !== 0 || this.connecting;
+    const hadHandle = this._ovId !== 0 || this.connecting || this._pipe !== undefined;
     this._clearTimer();
     if (this._attempts !== undefined) {
       clearTimeout(this._attempts.timer);
@@ -604,7 +640,18 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._pendingWrite = undefined; // answered at 'close' (see _send)
     // cb() schedules 'error'; 'close' must come after it, as in node:net.
     cb(err);
-    if (this._ovId !== 0) {
+    const pipe = this._pipe;
+    if (pipe !== undefined && !pipe.closed) {
+      // 'close' once the pipe's own has come, and not before an immediate queued now (below).
+      let left = 2;
+      const done = (): void => {
+        if (--left === 0) this._emitClose();
+      };
+      this._closeCb = done;
+      setImmediate(done);
+      if (this._resetOnClose) pipe.resetAndDestroy();
+      else pipe.destroy();
+    } else if (this._ovId !== 0) {
       this._reading = false;
       this._readWanted = false;
       // node:net emits 'close' from the handle's close callback, which libuv runs in the
@@ -643,6 +690,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
    * a socket with no connection is destroyed with ERR_SOCKET_CLOSED. As node:net's.
    */
   resetAndDestroy(): this {
+    if (this._pipe !== undefined) {
+      this._pipe.resetAndDestroy(); // node:net's answer for a pipe: ERR_INVALID_HANDLE_TYPE
+      return this;
+    }
     if (this._ovId !== 0 || this.connecting) {
       if (this.connecting) this.once('connect', () => this._reset());
       else this._reset();
@@ -675,13 +726,20 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       // As node:net, a destroyed socket connects again, made new (_reinit), once its native
       // handle is gone ('close' has come). Before that we refuse: node:net would emit the
       // old connection's 'close' on the new one later.
-      if (this._ovId !== 0) throw ERR_SOCKET_CLOSED();
+      if (this._ovId !== 0 || this._pipe !== undefined) throw ERR_SOCKET_CLOSED();
       this._reinit();
     }
-    if (this.connecting || this._ovId !== 0) {
+    if (this.connecting || this._ovId !== 0 || this._pipe !== undefined) {
       throw ERR_INVALID_ARG_VALUE('socket', 'connected', 'is already connected or connecting');
     }
     if (typeof cb === 'function') this.once('connect', cb);
+    const path = (options as { path?: unknown }).path;
+    if (path) {
+      if (typeof path !== 'string') throw ERR_INVALID_ARG_TYPE('options.path', 'of type string', path);
+      this.connecting = true;
+      this._connectPipe(path);
+      return this;
+    }
     // noDelay and keepAlive are the constructor's options (net.connect() passes them there),
     // as on node:net, whose connect() does not read them.
     ensureStarted();
@@ -695,12 +753,14 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   // What connect() on a destroyed socket starts from: the stream's state (Duplex's
   // _undestroy, as node:net calls it), this socket's flags and connection state, and its
   // byte counts (node:net's are per handle) start over; what the program set (ref/unref,
-  // noDelay, keep-alive, pauseOnWriteBackpressure, onread, writeLimit) stays.
+  // noDelay, keep-alive, pauseOnWriteBackpressure, onread, writeLimit, blockList) stays.
   private _reinit(): void {
     this._flags &= Flag.refed | Flag.noDelay | Flag.pauseOnWriteBackpressure;
     const keepAlive = this._keepAlive;
+    const blockList = this._blockList;
     this._rare = undefined;
     if (keepAlive) this._keepAlive = keepAlive;
+    if (blockList) this._blockList = blockList;
     this._writeCb = undefined;
     this._async = undefined;
     this.bytesRead = 0;
@@ -717,7 +777,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (!this.connecting || this.destroyed) return;
     this._boundLocally = localAddress !== undefined || localPort !== undefined;
     const id = this._startConnect(address, family, port, localAddress, localPort);
-    if (id < 0) this.destroy(this._connectError(id, address, port));
+    if (id === BLOCKED) this.destroy(ERR_IP_BLOCKED(address));
+    else if (id < 0) this.destroy(this._connectError(id, address, port));
   }
 
   // One connect to one address (node:net's internalConnect, or one attempt of
@@ -731,6 +792,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     // the native side binds only when given an address.
     if (localPort && !localAddress) localAddress = family === 4 ? '0.0.0.0' : '::';
     this.emit('connectionAttempt', address, port, family);
+    if (this._blockList?.check(address, family === 6 ? 'ipv6' : 'ipv4')) return BLOCKED;
     const id = native.connect(family, address, port, localAddress ?? '', localPort ?? 0);
     if (id >= 0) this._attach(id);
     return id;
@@ -766,6 +828,14 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     const { address, family } = at.addresses[current];
     const id = this._startConnect(address, family as 4 | 6, at.port, undefined, at.localPort);
     this.autoSelectFamilyAttemptedAddresses.push(`${address}:${at.port}`);
+    if (id === BLOCKED) {
+      // As node:net: that address fails with ERR_IP_BLOCKED, and the next is tried.
+      const err = ERR_IP_BLOCKED(address);
+      at.errors.push(err);
+      this.emit('connectionAttemptFailed', address, at.port, family, err);
+      if (this.connecting) this._nextAttempt(false);
+      return;
+    }
     if (id < 0) {
       this._attemptFailed(id, address, family);
       return;
@@ -841,6 +911,50 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (!this.isPaused()) this.read(0); // as node:net: the first read, or an immediate EOF
   }
 
+  // ---- IPC paths: a node:net socket underneath ----------------------------------------------
+  //
+  // The backends drive TCP only. A path (a Unix socket, a Windows pipe) given to connect() on
+  // a Socket of ours is connected by a node:net socket that this one drives as its handle:
+  // its bytes come through push() (or onread), writes, end and destroy go to it, and its
+  // events become this socket's, so that the program sees node:net's behaviour. The budgets
+  // see this socket's queue as for TCP; the receive pool is not used.
+
+  private _connectPipe(path: string): void {
+    const pipe = new netUtil.Socket({ allowHalfOpen: true });
+    this._pipe = pipe;
+    pipe.pause(); // reads follow this socket's demand (_updateReading)
+    if (!this._refed) pipe.unref();
+    pipe.on('connect', () => this._afterConnect(0));
+    pipe.on('data', (chunk: Buffer) => this._onPipeData(chunk));
+    pipe.on('end', () => {
+      this._eof = true;
+      if (this._onread?.left !== undefined) this._onread.eof = true;
+      else this._end();
+    });
+    pipe.on('error', (err) => this.destroy(err));
+    pipe.on('close', () => {
+      if (!this.destroyed) this.destroy();
+      this._pipe = undefined; // gone: a 'close' listener may connect this socket again
+      this._closeCb?.();
+    });
+    pipe.connect(path);
+  }
+
+  private _onPipeData(chunk: Buffer): void {
+    this.bytesRead += chunk.length;
+    this._touch();
+    this._dispatching = true;
+    try {
+      const more = this._onread ? this._readInto(this._onread, chunk, 0, chunk.length) : this.push(chunk);
+      if (!more) {
+        this._readWanted = false;
+        this._updateReading();
+      }
+    } finally {
+      this._dispatching = false;
+    }
+  }
+
   // ---- options ------------------------------------------------------------------------------
 
   setNoDelay(noDelay = true): this {
@@ -893,12 +1007,14 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
 
   ref(): this {
     this._refed = true;
+    this._pipe?.ref();
     this._updateRef();
     return this;
   }
 
   unref(): this {
     this._refed = false;
+    this._pipe?.unref();
     this._updateRef();
     return this;
   }
@@ -928,6 +1044,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   // ---- addresses ----------------------------------------------------------------------------
 
   private _peerAddress(): [4 | 6, string, number] | undefined {
+    if (this._pipe !== undefined) return undefined; // a pipe has no peer address
     if (this._peer === undefined && this._ovId !== 0 && !this.connecting) {
       const a = native.address(this._ovId, true);
       if (typeof a !== 'number') this._peer = a;
@@ -948,6 +1065,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
 
   /** { address, family, port } of the local end, or {} when not bound (as node:net). */
   address(): netUtil.AddressInfo | Record<string, never> {
+    if (this._pipe !== undefined) return this._pipe.address() as netUtil.AddressInfo | Record<string, never>;
     if (this._ovId === 0) return {};
     const a = native.address(this._ovId, false);
     if (typeof a === 'number') return {};
@@ -964,10 +1082,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   /** True before the socket is connected (node ≥ 18). */
+  //
   // node:net's getters test its handle, which destroy() drops at once; ours is freed at
   // 'close', so a destroyed socket counts as having none.
   get pending(): boolean {
-    return this._ovId === 0 || this.destroyed || this.connecting;
+    return (this._ovId === 0 && this._pipe === undefined) || this.destroyed || this.connecting;
   }
 
   get readyState(): SocketReadyState {
@@ -978,10 +1097,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     return 'closed';
   }
 
-  /** Bytes queued for writing (node's deprecated alias of writableLength). */
   /** Deprecated, as node:net's: writableLength while there is a handle, else undefined. */
   get bufferSize(): number {
-    const handle = (this._ovId !== 0 || this.connecting) && !this.destroyed;
+    const handle = (this._ovId !== 0 || this._pipe !== undefined || this.connecting) && !this.destroyed;
     return handle ? this.writableLength : (undefined as unknown as number); // typed as @types/node's
   }
 }
@@ -1069,6 +1187,8 @@ class Rare {
   _host: string | undefined = undefined;
   _connectPort: number | undefined = undefined;
   _attempts: Attempts | undefined = undefined;
+  _pipe: netUtil.Socket | undefined = undefined;
+  _blockList: netUtil.BlockList | undefined = undefined;
   autoSelectFamilyAttemptedAddresses: string[] | undefined = undefined;
 }
 
@@ -1089,6 +1209,9 @@ interface Attempts {
   timer: NodeJS.Timeout | undefined;
   errors: Error[];
 }
+
+// What _startConnect() returns for an address the socket's blockList names (below any errno).
+const BLOCKED = -0x7fffffff;
 
 // Owner of an abandoned attempt's id: its events concern nobody (see _dropAttempt).
 const droppedAttempt: HandleOwner = { _onEvent() {} };
@@ -1121,13 +1244,11 @@ export function normalizeConnectArgs(args: unknown[]): ConnectArgs {
   const first = args[0];
   let options: TcpSocketConnectOpts;
   if (first !== null && typeof first === 'object') {
+    // A path counts when truthy, as in node:net (`pipe = !!path`): node:http's Agent passes
+    // `path: null` (the request path's slot) to createConnection.
     options = { ...(first as TcpSocketConnectOpts) };
-    // As node:net, which takes a path only when it is truthy (`pipe = !!path`): node:http's
-    // Agent passes `path: null` (the request path's slot) to createConnection.
-    if ((first as { path?: unknown }).path)
-      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths on a Socket (options.path); net.connect() and createConnection() hand them to node:net');
   } else if (isPipeName(first)) {
-    throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths on a Socket; net.connect() and createConnection() hand them to node:net');
+    options = { path: first } as unknown as TcpSocketConnectOpts;
   } else {
     options = { port: first as number };
     if (args.length > 1 && typeof args[1] === 'string') options.host = args[1];
@@ -1155,9 +1276,13 @@ function lookupAndConnect(socket: Socket, options: TcpSocketConnectOpts): void {
   if (localAddress && !netUtil.isIP(localAddress)) throw ERR_INVALID_IP_ADDRESS(localAddress);
   if (localPort && typeof localPort !== 'number')
     throw ERR_INVALID_ARG_TYPE('options.localPort', 'of type number', localPort);
-  if (typeof options.port !== 'number' && typeof options.port !== 'string')
-    throw ERR_INVALID_ARG_TYPE('options.port', 'one of type number or string', options.port);
-  const port = validatePort(options.port);
+  // An undefined port is 0, as node:net takes it ({ path: '' } gets here with none).
+  let port = 0;
+  if (options.port !== undefined) {
+    if (typeof options.port !== 'number' && typeof options.port !== 'string')
+      throw ERR_INVALID_ARG_TYPE('options.port', 'one of type number or string', options.port);
+    port = validatePort(options.port);
+  }
   let autoSelectFamily = options.autoSelectFamily;
   if (autoSelectFamily != null) {
     if (typeof autoSelectFamily !== 'boolean')

@@ -43,6 +43,19 @@ const VALUES: Record<string, () => unknown> = {
     },
   }),
 };
+// On Windows, node:net aborts the whole process on a listen backlog that comes to 0 or less (libuv
+// asserts backlog > 0 in tcp.c), so the reference cannot be asked with those values there.
+// The backlog node:net would hand to its handle, from options.backlog or from an argument:
+const backlogOf = (v: unknown, fromArgs: boolean): number => {
+  const b = fromArgs ? (Number(v) >= 0 ? Number(v) : 0) : v;
+  return Number(b || 511) | 0;
+};
+const backlogValues = (fromArgs: boolean): string[] =>
+  Object.keys(VALUES).filter((k) => {
+    if (process.platform !== 'win32') return true;
+    const v = VALUES[k]();
+    return typeof v === 'bigint' || typeof v === 'symbol' || backlogOf(v, fromArgs) > 0;
+  });
 // Values for a host: no name that would need a resolver.
 const HOST_VALUES = Object.keys(VALUES).filter((k) => k !== "'abc'" && k !== "'80'");
 // Values for an fd: none that is open in this process (0 to 2, or one of the runner's).
@@ -92,6 +105,7 @@ const at = '127.0.0.1';
 const CALLS: Record<string, [Call, string[]?]> = {
   'socket.connect(v)': [sock((s, v) => s.connect(v as never)), HOST_VALUES],
   'socket.connect(v, host)': [sock((s, v) => s.connect(v as never, at))],
+  'socket.connect({ path: v })': [sock((s, v) => s.connect({ path: v as never })), HOST_VALUES],
   'socket.connect({ port: v })': [sock((s, v) => s.connect({ port: v as never, host: at }))],
   'socket.connect({ host: v })': [sock((s, v) => s.connect({ port: 9, host: v as never })), HOST_VALUES],
   'socket.connect({ localAddress: v })': [sock((s, v) => s.connect({ port: 9, host: at, localAddress: v as never }))],
@@ -146,9 +160,9 @@ const CALLS: Record<string, [Call, string[]?]> = {
   'server.listen(v)': [srv((s, v) => s.listen(v as never)), HOST_VALUES],
   'server.listen({ port: v })': [srv((s, v) => s.listen({ port: v as never, host: at }))],
   'server.listen({ host: v })': [srv((s, v) => s.listen({ port: 0, host: v as never })), HOST_VALUES],
-  'server.listen({ backlog: v })': [srv((s, v) => s.listen({ port: 0, host: at, backlog: v as never }))],
-  'server.listen(0, v)': [srv((s, v) => s.listen(0, v as never)), HOST_VALUES],
-  'server.listen(0, host, v)': [srv((s, v) => s.listen(0, at, v as never))],
+  'server.listen({ backlog: v })': [srv((s, v) => s.listen({ port: 0, host: at, backlog: v as never })), backlogValues(false)],
+  'server.listen(0, v)': [srv((s, v) => s.listen(0, v as never)), HOST_VALUES.filter((k) => backlogValues(true).includes(k))],
+  'server.listen(0, host, v)': [srv((s, v) => s.listen(0, at, v as never)), backlogValues(true)],
   'server.listen(0, host, 511, v)': [srv((s, v) => s.listen(0, at, 511, v as never))],
   'server.listen({ exclusive: v })': [srv((s, v) => s.listen({ port: 0, host: at, exclusive: v as never }))],
   'server.listen({ ipv6Only: v })': [srv((s, v) => s.listen({ port: 0, host: at, ipv6Only: v as never }))],
@@ -175,12 +189,6 @@ for (const v of ['1n', 'Symbol()'])
     why: "node:net throws the conversion's TypeError a tick later, uncaught: the process dies",
     code: 'ERR_INVALID_ARG_TYPE',
   };
-for (const call of ['socket.connect(v)', 'socket.connect(v, host)'])
-  for (const v of ["'abc'", "'::1'"])
-    DELIBERATE[`${call} with ${v}`] = {
-      why: "a Socket of ours connects over TCP only; net.connect() hands a path to node:net (docs/api.md)",
-      code: 'ERR_OVERLAPPED_UNSUPPORTED',
-    };
 
 describe.skipIf(overlapped.backend === 'node')('overlapped: every call with odd values, as node:net', () => {
   it.each(Object.keys(CALLS))('%s', async (title) => {

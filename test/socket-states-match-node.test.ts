@@ -6,7 +6,7 @@
 // The peer is a node:net server that reads and never ends or writes (it stays open when we
 // end), so nothing arrives on its own while a call is watched. Each record waits until the socket has settled (connected
 // or closed, a timer fired) before it reads the state back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { closeServer, listen, overlapped } from './helpers/impls';
@@ -78,13 +78,6 @@ const peer = nodeNet.createServer({ allowHalfOpen: true }, (c) => {
   c.on('error', () => {});
   c.resume(); // reads, never ends nor writes
 });
-beforeAll(async () => {
-  port = await listen(peer);
-});
-afterAll(async () => {
-  for (const c of peerSides) c.destroy(); // half-open ones stay open until told
-  await closeServer(peer);
-});
 
 async function inState(net: Net, state: (typeof STATES)[number]): Promise<nodeNet.Socket> {
   const s = new net.Socket();
@@ -133,9 +126,28 @@ async function record(net: Net, state: (typeof STATES)[number], call: string): P
   return lines.join(' | ');
 }
 
+// Cells node:net itself cannot answer here.
+const REFERENCE_FAILS: Record<string, string> = {
+  // Under Wine, node:net's own connect fails (UNKNOWN) once keep-alive is set on a socket
+  // that is still connecting; on Linux both connect.
+  'connecting: setKeepAlive(true, 100)': 'win32',
+};
+
 describe.skipIf(overlapped.backend === 'node')('overlapped: each call in each socket state, as node:net', () => {
+  // Inside the describe, so that the peer is gone before the file's leak check (the Windows
+  // run checks after the last test of each file, before the file's own after-hooks).
+  beforeAll(async () => {
+    port = await listen(peer);
+  });
+  afterEach(() => {
+    for (const c of peerSides) c.destroy(); // half-open ones stay open until told
+  });
+  afterAll(async () => {
+    await closeServer(peer);
+  });
+
   for (const state of STATES) {
-    it.each(Object.keys(CALLS))(`${state}: %s`, async (call) => {
+    it.each(Object.keys(CALLS).filter((call) => REFERENCE_FAILS[`${state}: ${call}`] !== process.platform))(`${state}: %s`, async (call) => {
       const ours = await record(overlapped as unknown as Net, state, call);
       const node = await record(nodeNet, state, call);
       expect(ours).toBe(node);

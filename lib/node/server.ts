@@ -1,6 +1,7 @@
 // The node backend's Server: node:net's own Server, whose accepted sockets become the node
 // backend's Socket (lib/node/socket.ts) with the Server's writeLimit,
-// pauseOnWriteBackpressure and onread options. IPC is refused as on the native backends.
+// pauseOnWriteBackpressure and onread options. IPC paths are node:net's own, as on the native
+// backends.
 //
 // maxConnections is node:net's here: a connection past it is accepted and closed ('drop'),
 // where the native backends stop accepting and let it wait (docs/api.md); node:net offers
@@ -24,6 +25,7 @@ export class Server extends net.Server {
   declare private _writeLimit: number | undefined;
   declare private _accept: Omit<AcceptOpts, 'writeLimit'>;
   declare private _counted: boolean;
+  declare private _blockList: net.BlockList | undefined;
 
   constructor(connectionListener?: (socket: Socket) => void);
   constructor(options?: ServerOpts, connectionListener?: (socket: Socket) => void);
@@ -41,6 +43,7 @@ export class Server extends net.Server {
     const { writeLimit, pauseOnWriteBackpressure, onread, ...rest } = opts;
     super(rest, connectionListener as (socket: net.Socket) => void);
     this._counted = false;
+    this._blockList = opts.blockList || undefined;
     this._writeLimit = writeLimit;
     this._accept = { pauseOnWriteBackpressure: pauseOnWriteBackpressure !== false, onread };
   }
@@ -57,6 +60,14 @@ export class Server extends net.Server {
     // Only node:net's own sockets: a program may emit 'connection' itself with another
     // stream (a TLS socket, a Duplex), which must stay what it is.
     if (event === 'connection' && Object.getPrototypeOf(args[0]) === net.Socket.prototype) {
+      // blockList as node:net applies it from Node 23.4 (Node 20's ignores it): a blocked
+      // peer, or one whose address is gone, is closed unseen.
+      const list = this._blockList;
+      const peer = args[0] as net.Socket;
+      if (list && (!peer.remoteAddress || list.check(peer.remoteAddress, peer.remoteFamily === 'IPv6' ? 'ipv6' : 'ipv4'))) {
+        peer.destroy();
+        return false;
+      }
       adopt(args[0] as net.Socket, { ...this._accept, writeLimit: this._writeLimit ?? config.socketWriteLimit });
     } else if (event === 'listening' && !this._counted) {
       this._counted = true;

@@ -151,12 +151,9 @@ export class Socket extends net.Socket implements Budgeted {
   // ---- connecting ----------------------------------------------------------------------------
 
   override connect(...args: unknown[]): this {
-    // IPC is refused as on the native backends (lib/socket.ts normalizeConnectArgs).
+    // IPC paths are node:net's own here, as the native Socket drives a node:net socket for
+    // them (lib/socket.ts _connectPipe).
     const first = args[0];
-    if (first !== null && typeof first === 'object' && (first as { path?: unknown }).path)
-      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths on a Socket (options.path); net.connect() and createConnection() hand them to node:net');
-    if (typeof first === 'string' && Number.isNaN(Number(first)))
-      throw ERR_OVERLAPPED_UNSUPPORTED('IPC paths on a Socket; net.connect() and createConnection() hand them to node:net');
     if (first !== null && typeof first === 'object') {
       const o = first as { localAddress?: unknown; localPort?: unknown };
       this._boundLocally = o.localAddress !== undefined || o.localPort !== undefined;
