@@ -169,7 +169,7 @@ export class Server extends EventEmitter implements HandleOwner {
   private _listening = false;
   private _closing = false;
   private _closingListeners = 0; // closed native listeners whose kClose has not come yet
-  private _listenSeq = 0; // bumped by close(): a listen() still resolving its host is void
+  private _listenSeq = 0; // bumped by listen() and close(): a listen() still resolving its host is void
   private _connections = 0;
   private _address: netUtil.AddressInfo | undefined = undefined;
   private _opts: ServerOpts;
@@ -290,7 +290,9 @@ export class Server extends EventEmitter implements HandleOwner {
     this._ipc = undefined; // a TCP listen after an IPC one
     ensureStarted();
     // node:net makes the listening handle here (or in the lookup callback, which runs in
-    // this same context): 'connection' runs in listen()'s context.
+    // this same context): 'connection' runs in listen()'s context. A listen() still
+    // resolving its host, which this one replaces, leaves its resource.
+    this._async?.emitDestroy();
     this._async = newAsyncScope('TCPSERVERWRAP');
     if (opts.signal) {
       const signal = opts.signal;
@@ -304,6 +306,8 @@ export class Server extends EventEmitter implements HandleOwner {
     const ipv6Only = !!opts.ipv6Only;
     const reusePort = !!opts.reusePort;
 
+    // Every listen() makes one still resolving its host void (node:net's _listeningId).
+    const seq = ++this._listenSeq;
     if (host === undefined) {
       // As node:net: the IPv6 any-address (dual stack), or IPv4's where IPv6 is unavailable.
       let r = nativeListen(6, '::', port, backlog, ipv6Only, reusePort);
@@ -311,21 +315,20 @@ export class Server extends EventEmitter implements HandleOwner {
       this._finishListen(r, r < 0 ? '::' : '', port);
       return this;
     }
-    const family = netUtil.isIP(host);
-    if (family !== 0) {
-      this._finishListen(nativeListen(family as 4 | 6, host, port, backlog, ipv6Only, reusePort), host, port);
-      return this;
-    }
-    const seq = this._listenSeq;
-    dns.lookup(host, (err, address, fam) => {
+    // As node:net (lookupAndListen): a host, even an IP literal, is resolved first, a tick
+    // later at the soonest. Until then the server is not listening (listening is false,
+    // address() null), and a second listen() or a close() makes this one void.
+    const resolved = (err: Error | null, address: string, fam: number): void => {
+      if (seq !== this._listenSeq) return;
       if (err) {
         this.emit('error', err);
         return;
       }
-      // close() came during the lookup: as node:net, the server does not listen after all.
-      if (seq !== this._listenSeq) return;
       this._finishListen(nativeListen(fam as 4 | 6, address, port, backlog, ipv6Only, reusePort), address, port);
-    });
+    };
+    const family = netUtil.isIP(host);
+    if (family !== 0) process.nextTick(resolved, null, host, family);
+    else dns.lookup(host, resolved);
     return this;
   }
 

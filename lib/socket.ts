@@ -446,7 +446,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   // Native reads run while the stream wants data and nothing holds them back: the socket's own
   // write back-pressure, the global write budget, or a connection not up yet.
   private _updateReading(): void {
-    const pipe = this._pipe;
+    const pipe = this._ovId === 0 ? this._pipe : undefined;
     if (pipe !== undefined) {
       const on = this._readWanted && !this._pausedForWrite && !this._pausedForBudget && !this._eof && !this.connecting;
       if (on) pipe.resume();
@@ -551,7 +551,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       this.once('close', onClose);
       return;
     }
-    const pipe = this._pipe;
+    // A path's socket has no native handle (the TCP path below pays no extra check).
+    const pipe = this._ovId === 0 ? this._pipe : undefined;
     if (pipe !== undefined) {
       this._bytesDispatched += total;
       this._touch();
