@@ -650,8 +650,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       };
       this._closeCb = done;
       setImmediate(done);
-      if (this._resetOnClose) pipe.resetAndDestroy();
-      else pipe.destroy();
+      pipe.destroy(); // no reset for a pipe: resetAndDestroy() hands that to node:net, which refuses it
     } else if (this._ovId !== 0) {
       this._reading = false;
       this._readWanted = false;

@@ -107,6 +107,29 @@ describe.each(impls)('%s: new Socket().connect(path)', (_name, net) => {
     );
   });
 
+  it('resetAndDestroy() on a connected pipe socket is refused, as node:net refuses it', async () => {
+    const where = pipePath();
+    const server = nodeNet.createServer((c) => c.on('error', () => {}));
+    server.listen(where);
+    await once(server, 'listening');
+    try {
+      const s = new Socket();
+      s.connect(where);
+      await once(s, 'connect');
+      let code: unknown;
+      try {
+        s.resetAndDestroy();
+      } catch (e) {
+        code = (e as { code?: unknown }).code;
+      }
+      expect(code).toBe('ERR_INVALID_HANDLE_TYPE');
+      s.destroy();
+      await once(s, 'close');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it('a paused socket reads no further, and resumes where it stopped', async () => {
     const where = pipePath();
     const payload = pattern(4 << 20, 3);
