@@ -13,6 +13,7 @@ import {
   type BackendProbe,
   type NativeStats,
 } from './binding';
+import { isPipeName } from './args';
 import { budgetStats, type BudgetStats } from './budget';
 import { configure, type OverlappedConfig } from './config';
 import type { Server as NativeServer, ListenOptions, ServerOpts } from './server';
@@ -151,7 +152,7 @@ export function connect(...args: unknown[]): Socket {
   // An IPC path (a Unix socket, a Windows pipe) or an fd goes to node:net, which returns its
   // own Socket (the same API; the budgets and the receive pool are not there): the backends
   // drive TCP sockets only. As node:net, a path counts when it is truthy.
-  if (first !== null && typeof first === 'object' ? !!(first as { path?: unknown }).path || (first as { fd?: unknown }).fd !== undefined : typeof first === 'string' && !(Number(first) >= 0)) // node:net's isPipeName()
+  if (first !== null && typeof first === 'object' ? !!(first as { path?: unknown }).path || fromFd(first) : isPipeName(first))
     return (netUtil.connect as (...a: unknown[]) => Socket)(...args);
   const socketOpts = first !== null && typeof first === 'object' ? (first as SocketConstructorOpts) : {};
   // As node:net: the whole options object is the new socket's too (noDelay, keepAlive,

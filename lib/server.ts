@@ -6,6 +6,7 @@ import * as dns from 'node:dns';
 import { EventEmitter } from 'node:events';
 import * as netUtil from 'node:net';
 
+import { isPipeName, peerBlocked } from './args';
 import { EventKind, ensureStarted, native, registerHandle, type HandleOwner } from './binding';
 import { config, validateServerOpts } from './config';
 import {
@@ -17,7 +18,7 @@ import {
   errnoName,
   uvExceptionWithHostPort,
 } from './errors';
-import { isPipeName, kAcceptedHandle, newAsyncScope, Socket, validatePort, type OnReadOpts, type SocketConstructorOpts } from './socket';
+import { kAcceptedHandle, newAsyncScope, Socket, validatePort, type OnReadOpts, type SocketConstructorOpts } from './socket';
 
 /** Options for createServer(), as node:net's. */
 export interface ServerOpts {
@@ -367,8 +368,8 @@ export class Server extends EventEmitter implements HandleOwner {
 
   private _onConnection(id: number): void {
     if (this._closing || this._blocked(id)) {
-      // Accepted in the same batch as the event whose handler called close(): node:net
-      // emits no 'connection' after close(), so the connection is closed unseen.
+      // Accepted in the same batch as the event whose handler called close() (node:net emits
+      // no 'connection' after close()), or from a blocked peer: closed unseen.
       registerHandle(id, parked);
       native.close(id, false);
       return;
@@ -388,13 +389,12 @@ export class Server extends EventEmitter implements HandleOwner {
     this._admit(id);
   }
 
-  // As node:net's onconnection (Node 23.4+): a peer the blockList names, or one whose address
-  // cannot be read (it reset already), is closed unseen.
+  // As node:net's onconnection (Node 23.4+): a peer the blockList turns away is closed unseen.
   private _blocked(id: number): boolean {
     const list = this._opts.blockList;
     if (!list) return false;
     const peer = addressOf(id, true);
-    return peer === undefined || list.check(peer.address, peer.family === 'IPv6' ? 'ipv6' : 'ipv4');
+    return peerBlocked(list, peer?.address, peer?.family);
   }
 
   // node:net's answer to a connection past maxConnections: 'drop', with both ends' addresses

@@ -10,6 +10,7 @@ import * as netUtil from 'node:net';
 
 import { EventKind, ensureStarted, importScope, native, registerHandle, type HandleOwner } from './binding';
 import { admit, forget, report, type Budgeted } from './budget';
+import { isPipeName } from './args';
 import { checkWriteLimit, config } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
@@ -299,7 +300,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
         try {
           const more = this._onread
             ? this._readInto(this._onread, slab as Buffer, offset as number, result)
-            : this.push(Buffer.from((slab as Buffer).buffer, offset, result));
+            : this.push(Buffer.from((slab as Buffer).buffer, (slab as Buffer).byteOffset + (offset as number), result));
           if (!more) {
             this._readWanted = false;
             this._updateReading();
@@ -641,33 +642,28 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._pendingWrite = undefined; // answered at 'close' (see _send)
     // cb() schedules 'error'; 'close' must come after it, as in node:net.
     cb(err);
-    const pipe = this._pipe;
-    if (pipe !== undefined && !pipe.closed) {
-      // 'close' once the pipe's own has come, and not before an immediate queued now (below).
-      let left = 2;
-      const done = (): void => {
-        if (--left === 0) this._emitClose();
-      };
-      this._closeCb = done;
-      setImmediate(done);
-      pipe.destroy(); // no reset for a pipe: resetAndDestroy() hands that to node:net, which refuses it
-    } else if (this._ovId !== 0) {
-      this._reading = false;
-      this._readWanted = false;
-      // node:net emits 'close' from the handle's close callback, which libuv runs in the
-      // loop's closing phase: after the setImmediate()s queued in the turn destroy() ran in.
-      // kClose can come sooner (epoll: a later round of this same poll phase), so 'close'
-      // waits for both kClose and an immediate queued now (issue #11).
-      let left = 2;
-      const done = (): void => {
-        if (--left === 0) this._emitClose();
-      };
-      this._closeCb = done;
-      setImmediate(done);
-      native.close(this._ovId, this._resetOnClose);
-    } else {
+    const pipe = this._pipe !== undefined && !this._pipe.closed ? this._pipe : undefined;
+    if (pipe === undefined && this._ovId === 0) {
       // No handle to close; still a loop turn later, as node:net's handle close would be.
       setImmediate(() => this._emitClose(hadHandle));
+      return;
+    }
+    // node:net emits 'close' from the handle's close callback, which libuv runs in the
+    // loop's closing phase: after the setImmediate()s queued in the turn destroy() ran in.
+    // kClose (or the pipe's 'close') can come sooner (epoll: a later round of this same poll
+    // phase), so 'close' waits for both it and an immediate queued now (issue #11).
+    let left = 2;
+    const done = (): void => {
+      if (--left === 0) this._emitClose();
+    };
+    this._closeCb = done;
+    setImmediate(done);
+    if (pipe !== undefined) {
+      pipe.destroy(); // no reset for a pipe: resetAndDestroy() hands that to node:net, which refuses it
+    } else {
+      this._reading = false;
+      this._readWanted = false;
+      native.close(this._ovId, this._resetOnClose);
     }
   }
 
@@ -924,13 +920,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     this._pipe = pipe;
     pipe.pause(); // reads follow this socket's demand (_updateReading)
     if (!this._refed) pipe.unref();
-    pipe.on('connect', () => this._afterConnect(0));
-    pipe.on('data', (chunk: Buffer) => this._onPipeData(chunk));
-    pipe.on('end', () => {
-      this._eof = true;
-      if (this._onread?.left !== undefined) this._onread.eof = true;
-      else this._end();
-    });
+    // Its events are handled as the native handle's are (_onEvent), a chunk as a slab of its own.
+    pipe.on('connect', () => this._onEvent(EventKind.Connect, 0));
+    pipe.on('data', (chunk: Buffer) => this._onEvent(EventKind.Data, chunk.length, chunk, 0));
+    pipe.on('end', () => this._onEvent(EventKind.Eof, 0));
     pipe.on('error', (err) => this.destroy(err));
     pipe.on('close', () => {
       if (!this.destroyed) this.destroy();
@@ -938,21 +931,6 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       this._closeCb?.();
     });
     pipe.connect(path);
-  }
-
-  private _onPipeData(chunk: Buffer): void {
-    this.bytesRead += chunk.length;
-    this._touch();
-    this._dispatching = true;
-    try {
-      const more = this._onread ? this._readInto(this._onread, chunk, 0, chunk.length) : this.push(chunk);
-      if (!more) {
-        this._readWanted = false;
-        this._updateReading();
-      }
-    } finally {
-      this._dispatching = false;
-    }
   }
 
   // ---- options ------------------------------------------------------------------------------
@@ -1231,11 +1209,6 @@ for (const name of Object.keys(new Rare()) as (keyof Rare)[]) {
 // ---- argument handling, as node:net's normalizeArgs -------------------------------------------
 
 type ConnectArgs = [TcpSocketConnectOpts, (() => void) | undefined];
-
-// node:net's test: a string that is not a number >= 0 names a pipe ('-1' does, '' does not).
-export function isPipeName(s: unknown): boolean {
-  return typeof s === 'string' && !(Number(s) >= 0);
-}
 
 export function normalizeConnectArgs(args: unknown[]): ConnectArgs {
   if (args.length === 0) return [{} as TcpSocketConnectOpts, undefined];

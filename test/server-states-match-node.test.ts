@@ -7,25 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import * as nodeNet from 'node:net';
 import { overlapped } from './helpers/impls';
+import { outcomeOf } from './helpers/outcome';
 
 type Net = typeof nodeNet;
 type Log = (line: string) => void;
 const STATES = ['never listened', 'listen() called', 'listening', 'with a connection', 'closing', 'closed'] as const;
 
-function outcome(fn: () => unknown): string {
-  try {
-    const r = fn();
-    if (r === undefined) return 'undefined';
-    if (r instanceof nodeNet.Server || r instanceof overlapped.Server) return 'this';
-    return (JSON.stringify(r) ?? typeof r).replace(/"port":\d+/g, '"port":"number"');
-  } catch (e) {
-    const err = e as Error & { code?: unknown };
-    return `threw ${err.name}[${String(err.code)}] ${err.message}`;
-  }
-}
-
 const props = (s: nodeNet.Server): string =>
-  `${outcome(() => ({ listening: s.listening, maxConnections: s.maxConnections }))} ${outcome(() => s.address())}`;
+  `${outcomeOf(() => ({ listening: s.listening, maxConnections: s.maxConnections }), s)} ${outcomeOf(() => s.address(), s)}`;
 
 const CALLS: Record<string, (s: nodeNet.Server, log: Log) => unknown> = {
   'listen(0, host)': (s) => s.listen(0, '127.0.0.1'),
@@ -69,7 +58,7 @@ async function record(net: Net, state: (typeof STATES)[number], call: string): P
   const [s, c] = await inState(net, state);
   for (const event of ['listening', 'close', 'connection']) s.on(event, () => log(event));
   s.on('error', (e: Error & { code?: string }) => log(`error ${e.code}`));
-  log(`returns ${outcome(() => CALLS[call](s, log))}`);
+  log(`returns ${outcomeOf(() => CALLS[call](s, log), s)}`);
   await new Promise((r) => setTimeout(r, 50));
   log(`then ${props(s)}`);
   c?.destroy();

@@ -10,22 +10,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { closeServer, listen, overlapped } from './helpers/impls';
+import { outcomeOf } from './helpers/outcome';
 
 type Net = typeof nodeNet;
 type Log = (line: string) => void;
-
-function outcome(fn: () => unknown): string {
-  try {
-    const r = fn();
-    if (r === undefined) return 'undefined';
-    if (r instanceof nodeNet.Socket || r instanceof overlapped.Socket) return 'this';
-    // Ports differ between the two runs; that one is there is what counts.
-    return (JSON.stringify(r) ?? typeof r).replace(/"port":\d+/g, '"port":"number"');
-  } catch (e) {
-    const err = e as Error & { code?: unknown };
-    return `threw ${err.name}[${String(err.code)}] ${err.message}`;
-  }
-}
 
 function props(s: nodeNet.Socket): string {
   // Ports differ between the two runs; that one is there is what counts.
@@ -112,7 +100,7 @@ async function record(net: Net, state: (typeof STATES)[number], call: string): P
     log('timeout');
   });
   for (const event of ['end', 'finish', 'drain', 'connect', 'ready']) s.on(event, () => log(event));
-  log(`returns ${outcome(() => CALLS[call](s, log))}`);
+  log(`returns ${outcomeOf(() => CALLS[call](s, log), s)}`);
   // Settled: not connecting, closed if destroyed, the timer fired if one was set; then a
   // little longer for what follows at once (callbacks, 'finish', 'close').
   const end = Date.now() + 5000;

@@ -8,6 +8,7 @@
 // no way to stop accepting for a while.
 import * as net from 'node:net';
 
+import { peerBlocked } from '../args';
 import { config, validateServerOpts } from '../config';
 import { ERR_INVALID_ARG_TYPE } from '../errors';
 import type { ServerOpts } from '../server';
@@ -64,7 +65,7 @@ export class Server extends net.Server {
       // peer, or one whose address is gone, is closed unseen.
       const list = this._blockList;
       const peer = args[0] as net.Socket;
-      if (list && (!peer.remoteAddress || list.check(peer.remoteAddress, peer.remoteFamily === 'IPv6' ? 'ipv6' : 'ipv4'))) {
+      if (list && peerBlocked(list, peer.remoteAddress, peer.remoteFamily)) {
         peer.destroy();
         return false;
       }
