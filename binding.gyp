@@ -8,7 +8,8 @@
         "native/addon.cc",
         "native/core/accept_retry.cc",
         "native/core/backend_base.cc",
-        "native/core/buffer_pool.cc"
+        "native/core/buffer_pool.cc",
+        "native/core/relay.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -35,6 +35,14 @@ export interface NativeBinding {
   /** 1: done at once; 0: a Write event follows; negative: an error. */
   write(id: number, chunks: Uint8Array | Uint8Array[]): number;
   shutdown(id: number): number;
+  /**
+   * Bytes read from `src` go to `dst` inside the addon (native/core/relay.h) until a RelayEnd
+   * event or unlink(); src's reads stop while `cap` bytes wait for dst. `reading`: whether JS
+   * has src reading now.
+   */
+  link(src: number, dst: number, cap: number, reading: boolean): number;
+  /** The bytes src forwarded, or a negative error. */
+  unlink(src: number): number;
   close(id: number, reset: boolean): number;
   setNoDelay(id: number, on: boolean): number;
   setKeepAlive(id: number, on: boolean, delaySecs: number): number;
@@ -61,6 +69,10 @@ export interface NativeStats {
   completionsInline: number;
   completionsDropped: number;
   maxReadBytes: number;
+  relayLinks: number;
+  relayBytesQueued: number;
+  relayBytesQueuedPeak: number;
+  relayBytesForwarded: number;
 }
 
 /** Event kinds; the numbers are native/core/backend.h's EventKind. */
@@ -72,6 +84,10 @@ export const enum EventKind {
   ReadError = 5,
   Write = 6,
   Close = 7,
+  /** A linked source's link ended: result 0 (its FIN, all forwarded) or an error; bytes forwarded. */
+  RelayEnd = 8,
+  /** A forwarded write to this socket failed: result is the error. */
+  RelayWriteError = 9,
 }
 
 /** What owns a native handle id and receives its events. */
@@ -174,7 +190,26 @@ function rethrow(err: unknown): never {
 let lastSlab: ArrayBuffer | undefined;
 let lastView: Buffer | undefined;
 const views: Buffer[] = [];
+let dispatching = false;
+/**
+ * Whether a batch is being dispatched now. A native link (lib/relay.ts) waits until it is
+ * over: events of the batch that are still to come were reported before the link, and are
+ * JS's to see.
+ */
+export function inDispatch(): boolean {
+  return dispatching;
+}
+
 function onBatch(events: Int32Array, count: number, slabs: ArrayBuffer[]): void {
+  dispatching = true;
+  try {
+    dispatch(events, count, slabs);
+  } finally {
+    dispatching = false;
+  }
+}
+
+function dispatch(events: Int32Array, count: number, slabs: ArrayBuffer[]): void {
   views.length = slabs.length;
   for (let i = 0; i < slabs.length; i++) {
     if (slabs[i] !== lastSlab) {
@@ -197,6 +232,11 @@ function onBatch(events: Int32Array, count: number, slabs: ArrayBuffer[]): void 
         const slab = views[events[i] >> 8];
         if (scope === undefined) owner._onEvent(kind, events[i + 2], slab, events[i + 3]);
         else scope.runInAsyncScope(owner._onEvent, owner, kind, events[i + 2], slab, events[i + 3]);
+      } else if (kind === EventKind.RelayEnd) {
+        // The bytes forwarded: the low 32 bits in aux, the rest above the kind's low 8 bits.
+        const bytes = (events[i] >>> 8) * 2 ** 32 + (events[i + 3] >>> 0);
+        if (scope === undefined) owner._onEvent(kind, events[i + 2], undefined, bytes);
+        else scope.runInAsyncScope(owner._onEvent, owner, kind, events[i + 2], undefined, bytes);
       } else if (scope === undefined) {
         owner._onEvent(kind, events[i + 2]);
       } else {

@@ -264,3 +264,7 @@ export function ERR_OVERLAPPED_UNSUPPORTED(what: string): Error {
     'ERR_OVERLAPPED_UNSUPPORTED',
   );
 }
+
+export function ERR_STREAM_PREMATURE_CLOSE(): Error {
+  return coded(new Error('Premature close'), 'ERR_STREAM_PREMATURE_CLOSE');
+}

@@ -16,12 +16,14 @@ import {
 import { isPipeName } from './args';
 import { budgetStats, type BudgetStats } from './budget';
 import { configure, type OverlappedConfig } from './config';
+import { relay, type RelayOptions, type RelayResult } from './relay';
 import type { Server as NativeServer, ListenOptions, ServerOpts } from './server';
 import type { Socket as NativeSocket, OnReadOpts, SocketConstructorOpts, TcpSocketConnectOpts } from './socket';
 
 export type { ListenOptions, OnReadOpts, ServerOpts, SocketConstructorOpts, TcpSocketConnectOpts };
 export type { SocketBufferLimitError, SystemError } from './errors';
-export { configure };
+export { configure, relay };
+export type { RelayOptions, RelayResult };
 export type { OverlappedConfig, BackendName, BackendProbe };
 export type { AddressInfo } from 'node:net';
 // The types programs import from node:net, under the same names, so that an import of them
@@ -185,6 +187,7 @@ const overlapped = {
   backend,
   stats,
   configure,
+  relay,
   createServer,
   connect,
   createConnection,

@@ -11,6 +11,7 @@ import * as netUtil from 'node:net';
 import { EventKind, ensureStarted, importScope, native, registerHandle, type HandleOwner } from './binding';
 import { admit, forget, report, type Budgeted } from './budget';
 import { isPipeName } from './args';
+import { canForwardNatively, forward, RELAY_HIGH_WATER_MARK, type Forward } from './relay';
 import { checkWriteLimit, config } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
@@ -166,7 +167,8 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   _queued = 0;
   private _writeLimit: number;
   private _writeCb: WriteCallback | undefined = undefined;
-  private _bytesDispatched = 0;
+  /** @internal bytes handed to the kernel (forwarded bytes added when their link ends) */
+  _bytesDispatched = 0;
   // onread's state, when the option is given (one field, so that sockets without it stay
   // small: memory per idle connection counts)
   private _onread: OnRead | undefined = undefined;
@@ -198,6 +200,9 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   declare private _peer: [4 | 6, string, number] | undefined;
   declare private _closeCb: (() => void) | undefined;
   declare private _pipe: netUtil.Socket | undefined;
+  /** @internal */
+  declare _fwd: Forwarding | undefined;
+  declare private _piped: NativePipe | undefined;
   declare private _blockList: netUtil.BlockList | undefined;
   declare private _host: string | undefined;
   declare private _connectPort: number | undefined;
@@ -337,6 +342,16 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       case EventKind.Connect:
         this._afterConnect(result);
         break;
+      case EventKind.RelayEnd: {
+        const fwd = this._fwd;
+        this._fwd = undefined;
+        this._ended(fwd, result, offset as number);
+        break;
+      }
+      case EventKind.RelayWriteError:
+        // A forwarded write failed: this socket fails as its own write would have.
+        this.destroy(errnoException(result, 'write'));
+        break;
       case EventKind.Close: {
         this._ovId = 0;
         const cb = this._closeCb;
@@ -358,6 +373,120 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     const server = this._acceptedBy as { _async?: AsyncResource } | undefined;
     if (server === undefined) return undefined;
     return (this._async = importScope.runInAsyncScope(newAsyncScope, null, 'TCPWRAP', server._async?.asyncId()));
+  }
+
+  // ---- forwarding (lib/relay.ts) ------------------------------------------------------------
+
+  /**
+   * @internal From now on the bytes this socket reads go to `dest` inside the addon, until
+   * the peer's FIN (after which JS sees 'end' as usual), an error, or _unforward(). The
+   * caller has emptied this socket's read buffer into dest and waited for dest's writes.
+   * Returns 0 or a negative error.
+   */
+  _forward(dest: Socket, cap: number, onEnd: Forwarding['onEnd']): number {
+    const r = native.link(this._ovId, dest._ovId, cap, this._reading);
+    if (r < 0) return r;
+    this._fwd = { dest, onEnd };
+    // Reading is the native side's to pace now; pause() and resume() still stop and start it.
+    this._readWanted = true;
+    this._updateReading();
+    return 0;
+  }
+
+  /**
+   * As stream.Readable's pipe(). When the destination is an overlapped socket too (on a
+   * native backend), nothing listens for 'data', no encoding or onread is set and nothing
+   * else is piped from this socket, the bytes move inside the addon and never enter JS
+   * (lib/relay.ts); with the same events, back-pressure, end and unpipe() as node's pipe().
+   * A 'data' listener added later turns it back into node's pipe(), bytes in order.
+   */
+  override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
+    const readable = this as unknown as { _readableState: { pipes: unknown[] } };
+    if (
+      this._piped !== undefined ||
+      this._fwd !== undefined ||
+      this.listenerCount('data') !== 0 ||
+      readable._readableState.pipes.length !== 0 ||
+      !canForwardNatively(this, dest)
+    )
+      return super.pipe(dest, options);
+    const to = dest as unknown as Socket;
+    const end = options?.end !== false;
+    // node's pipe(): the destination's error unpipes, and throws on if nobody else handles it.
+    const onDestError = (err: Error): void => {
+      this.unpipe(to);
+      to.removeListener('error', onDestError);
+      if (to.listenerCount('error') === 0) to.emit('error', err);
+    };
+    const onDestGone = (): void => {
+      this.unpipe(to);
+    };
+    const onNewListener = (event: string | symbol): void => {
+      if (event !== 'data') return;
+      // Someone wants the bytes in JS: forwarding stops (what it read still goes first) and
+      // node's own pipe() takes over.
+      this.unpipe(to);
+      super.pipe(to, options);
+    };
+    const cleanup = (): void => {
+      to.removeListener('error', onDestError);
+      to.removeListener('close', onDestGone);
+      to.removeListener('finish', onDestGone);
+      this.removeListener('newListener', onNewListener);
+    };
+    to.prependListener('error', onDestError);
+    to.once('close', onDestGone);
+    to.once('finish', onDestGone);
+    this.on('newListener', onNewListener);
+    const fwd = forward(
+      this,
+      to,
+      Math.max(RELAY_HIGH_WATER_MARK, to.writableHighWaterMark),
+      end,
+      () => {
+        if (this._piped?.fwd === fwd) {
+          this._piped = undefined;
+          cleanup();
+        }
+      },
+      // As node's pipe(): the source flows; not before the link, or bytes it had read
+      // would be emitted to nobody.
+      () => {
+        if (!this.readableFlowing) this.resume();
+      },
+    );
+    this._piped = { dest: to, fwd, cleanup };
+    to.emit('pipe', this);
+    return dest;
+  }
+
+  override unpipe(dest?: NodeJS.WritableStream): this {
+    const piped = this._piped;
+    if (piped !== undefined && (dest === undefined || dest === (piped.dest as unknown))) {
+      this._piped = undefined;
+      piped.cleanup();
+      piped.fwd.stop();
+      this.pause();
+      piped.dest.emit('unpipe', this, { hasUnpiped: false });
+      if (dest !== undefined) return this;
+    }
+    return super.unpipe(dest);
+  }
+
+  /** @internal Stops forwarding; what was already read still reaches dest first. */
+  _unforward(): void {
+    const fwd = this._fwd;
+    if (fwd === undefined) return;
+    this._fwd = undefined;
+    const bytes = this._ovId !== 0 ? native.unlink(this._ovId) : 0;
+    this._ended(fwd, STOPPED, Math.max(0, bytes));
+  }
+
+  private _ended(fwd: Forwarding | undefined, status: number, bytes: number): void {
+    this.bytesRead += bytes;
+    if (fwd === undefined) return;
+    fwd.dest._bytesDispatched += bytes;
+    fwd.onEnd(status, bytes);
   }
 
   // ---- reading ------------------------------------------------------------------------------
@@ -384,7 +513,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   // With onread, nothing is pushed, so the stream never asks again: as node:net does,
   // pause() and resume() start and stop the reads themselves.
   override pause(): this {
-    if (this._onread) {
+    if (this._onread || this._fwd) {
       this._readWanted = false;
       this._updateReading();
     }
@@ -392,6 +521,10 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
   }
 
   override resume(): this {
+    if (this._fwd && !this._readWanted) {
+      this._readWanted = true;
+      this._updateReading();
+    }
     const onread = this._onread;
     if (onread && !this._readWanted) {
       this._readWanted = true;
@@ -638,6 +771,7 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     }
     this.connecting = false;
     this._hadError = err != null;
+    if (this._fwd !== undefined) this._unforward(); // counts the bytes; the close ends the rest
     forget(this);
     this._pendingWrite = undefined; // answered at 'close' (see _send)
     // cb() schedules 'error'; 'close' must come after it, as in node:net.
@@ -1166,8 +1300,29 @@ class Rare {
   _connectPort: number | undefined = undefined;
   _attempts: Attempts | undefined = undefined;
   _pipe: netUtil.Socket | undefined = undefined;
+  _fwd: Forwarding | undefined = undefined;
+  _piped: NativePipe | undefined = undefined;
   _blockList: netUtil.BlockList | undefined = undefined;
   autoSelectFamilyAttemptedAddresses: string[] | undefined = undefined;
+}
+
+/**
+ * This socket's bytes going to another socket inside the addon (lib/relay.ts). `onEnd` runs
+ * once: status 0 when the peer's FIN came and all it sent is forwarded, a negative error,
+ * or STOPPED when the program stopped it (unpipe, destroy); `bytes` is what was forwarded.
+ */
+export interface Forwarding {
+  dest: Socket;
+  onEnd(status: number, bytes: number): void;
+}
+/** Forwarding.onEnd's status when it was stopped from JS. */
+export const STOPPED = 1;
+
+/** A pipe() whose bytes move inside the addon: its destination and what undoes it. */
+interface NativePipe {
+  dest: Socket;
+  fwd: Forward;
+  cleanup(): void;
 }
 
 /** A write made while connecting, and its answer should the socket close first. */

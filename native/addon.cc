@@ -30,6 +30,7 @@
 
 #include "core/backend.h"
 #include "core/errors.h"
+#include "core/relay.h"
 
 namespace ov {
 namespace {
@@ -53,6 +54,12 @@ class EnvState final : public EventSink {
   void Emit(EventKind kind, int32_t id, int32_t result) override {
     events_.push_back(RawEvent{kind, id, result, 0});
   }
+  // value's low 32 bits go in aux, the rest above the kind's low 8 bits (as a data event's
+  // slab index): 2^55 bytes.
+  void EmitWide(EventKind kind, int32_t id, int32_t result, uint64_t value) override {
+    events_.push_back(RawEvent{kind | static_cast<int32_t>((value >> 32) << 8), id, result,
+                               static_cast<int32_t>(static_cast<uint32_t>(value))});
+  }
   void EmitData(int32_t id, const uint8_t* data, size_t len, size_t more = 0) override {
     uint8_t* dst = Room(id, len + more);
     memcpy(dst, data, len);
@@ -63,7 +70,9 @@ class EnvState final : public EventSink {
   void Flush() override;
 
   napi_env env_;
-  std::unique_ptr<Backend> backend_;
+  // The backend as the bindings see it: the relay, which passes to the real backend what
+  // is not forwarding (core/relay.h), and which the real backend reports into.
+  std::unique_ptr<Relay> backend_;
   napi_ref callback_ref_ = nullptr;
   napi_async_context async_context_ = nullptr;
   napi_async_cleanup_hook_handle cleanup_handle_ = nullptr;
@@ -318,14 +327,18 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   uv_loop_s* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return Napi::Number::New(env, kErrInval);
   auto state = std::make_unique<EnvState>(env);
+  auto relay = std::make_unique<Relay>(state.get());
+  std::unique_ptr<Backend> backend;
   int err = kErrInval;
 #if defined(__linux__)
-  if (name == "io_uring") state->backend_ = CreateUringBackend(loop, state.get(), cfg, &err);
-  if (name == "epoll") state->backend_ = CreateEpollBackend(loop, state.get(), cfg, &err);
+  if (name == "io_uring") backend = CreateUringBackend(loop, relay.get(), cfg, &err);
+  if (name == "epoll") backend = CreateEpollBackend(loop, relay.get(), cfg, &err);
 #elif defined(_WIN32)
-  if (name == "iocp") state->backend_ = CreateIocpBackend(loop, state.get(), cfg, &err);
+  if (name == "iocp") backend = CreateIocpBackend(loop, relay.get(), cfg, &err);
 #endif
-  if (!state->backend_) return Napi::Number::New(env, err);
+  if (!backend) return Napi::Number::New(env, err);
+  relay->SetBackend(std::move(backend));
+  state->backend_ = std::move(relay);
   napi_value resource_name = Napi::String::New(env, "overlapped");
   napi_create_reference(env, info[0], 1, &state->callback_ref_);
   napi_async_init(env, nullptr, resource_name, &state->async_context_);
@@ -471,6 +484,25 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
                            s->backend_->Close(IdArg(info), info[1].As<Napi::Boolean>()));
 }
 
+// link(src, dst, cap, reading) -> 0 | negative error: src's bytes go to dst natively.
+Napi::Value Link(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "nnnb")) return info.Env().Null();
+  int32_t dst = info[1].As<Napi::Number>().Int32Value();
+  // A JS write to dst still in flight would be answered after forwarded bytes had gone:
+  // JS links once dst's own writes are done.
+  if (s->writes_.count(dst) != 0) return Napi::Number::New(info.Env(), kErrBusy);
+  return Napi::Number::New(
+      info.Env(), s->backend_->Link(IdArg(info), dst, info[2].As<Napi::Number>().Uint32Value(),
+                                    info[3].As<Napi::Boolean>()));
+}
+
+Napi::Value Unlink(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "n")) return info.Env().Null();
+  return Napi::Number::New(info.Env(), static_cast<double>(s->backend_->Unlink(IdArg(info))));
+}
+
 Napi::Value SetNoDelay(const Napi::CallbackInfo& info) {
   EnvState* s = State(info);
   if (s == nullptr || !CheckArgs(info, "nb")) return info.Env().Null();
@@ -534,6 +566,10 @@ Napi::Value GetStats(const Napi::CallbackInfo& info) {
   num("completionsInline", static_cast<double>(st.iocp.completions_inline));
   num("completionsDropped", static_cast<double>(st.uring.completions_dropped));
   num("maxReadBytes", st.max_read_bytes);
+  num("relayLinks", st.relay.links);
+  num("relayBytesQueued", static_cast<double>(st.relay.bytes_queued));
+  num("relayBytesQueuedPeak", static_cast<double>(st.relay.bytes_queued_peak));
+  num("relayBytesForwarded", static_cast<double>(st.relay.bytes_forwarded));
   return o;
 }
 
@@ -548,6 +584,8 @@ Napi::Object ModuleInit(Napi::Env env, Napi::Object exports) {
   exports.Set("write", Napi::Function::New(env, Write, "write"));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
+  exports.Set("link", Napi::Function::New(env, Link, "link"));
+  exports.Set("unlink", Napi::Function::New(env, Unlink, "unlink"));
   exports.Set("setNoDelay", Napi::Function::New(env, SetNoDelay, "setNoDelay"));
   exports.Set("setKeepAlive", Napi::Function::New(env, SetKeepAlive, "setKeepAlive"));
   exports.Set("setRef", Napi::Function::New(env, SetRef, "setRef"));

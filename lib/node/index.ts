@@ -29,6 +29,11 @@ export function counters(): NativeStats & { acceptPausesAtMaxConnections: number
     completionsDropped: 0,
     // node:net reads up to 64 KiB at a time (libuv's read size for TCP streams).
     maxReadBytes: 65536,
+    // No native forwarding here: relay() and pipe() move bytes through JS.
+    relayLinks: 0,
+    relayBytesQueued: 0,
+    relayBytesQueuedPeak: 0,
+    relayBytesForwarded: 0,
     acceptPausesAtMaxConnections: 0,
   };
 }

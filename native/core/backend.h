@@ -49,6 +49,11 @@ enum EventKind : int32_t {
   kReadError = 5,  // id: socket; result: negative error
   kWrite = 6,      // id: socket; result: 0 or negative error (answers one Write())
   kClose = 7,      // id: socket or listener; the handle is gone, its id may be reused
+  // From the relay (core/relay.h), not from backends:
+  kRelayEnd = 8,         // id: a linked source; result: 0 (its FIN came and everything it
+                         // sent before is forwarded) or a negative error; value: bytes it
+                         // forwarded (EmitWide)
+  kRelayWriteError = 9,  // id: a destination; result: the error its forwarded write got
 };
 
 // What backends report into. Implemented by the addon's per-environment state.
@@ -56,6 +61,8 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void Emit(EventKind kind, int32_t id, int32_t result) = 0;
+  // An event with a count too large for 32 bits.
+  virtual void EmitWide(EventKind kind, int32_t id, int32_t result, uint64_t value) = 0;
   // Copies the bytes: the caller may reuse its buffer as soon as this returns. `more`: room
   // to keep right after them, for a read-ahead that DataRoom() will ask for next.
   virtual void EmitData(int32_t id, const uint8_t* data, size_t len, size_t more = 0) = 0;
@@ -111,6 +118,13 @@ struct Stats {
   struct Uring {
     uint64_t completions_dropped = 0;  // CQEs the kernel dropped (should stay 0)
   } uring;
+  // Forwarding between sockets (core/relay.h), the same on every backend.
+  struct Relay {
+    uint32_t links = 0;              // sources whose bytes go straight to another socket
+    uint64_t bytes_queued = 0;       // forwarded bytes (and JS writes behind them) not yet sent
+    uint64_t bytes_queued_peak = 0;
+    uint64_t bytes_forwarded = 0;    // since start
+  } relay;
 };
 
 struct ListenOptions {

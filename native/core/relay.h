@@ -1,0 +1,163 @@
+// Forwarding between sockets inside the addon (issue #12): bytes read from a linked source go
+// to its destination without entering JS, and without a JS call per chunk.
+//
+// Relay is a decorator on both sides of the seam. The addon talks to it as its Backend, and
+// the real backend reports into it as its EventSink; for a socket with no link both pass
+// straight through (one empty-map test), so no backend knows relaying exists and every
+// backend (io_uring, epoll, IOCP) gets it alike.
+//
+// For each destination with a link, or with forwarded bytes still unsent, an `Out` holds one
+// ordered queue of what goes to that socket: forwarded bytes, read straight into its chunks
+// (DataRoom) or copied out of a pool buffer (EmitData), and a JS write made while the queue is
+// not empty (referenced, not copied: the addon keeps a write's buffers alive until its kWrite).
+// The relay makes the destination's one Write() itself, and JS's shutdown waits for the
+// queue to drain. A source's reads stop while its destination's queue holds `cap` bytes or
+// more, so one slow destination holds at most cap + one read (kMaxRead) of memory, whatever
+// the source sends: the same back-pressure node's pipe() gets from write() returning false.
+//
+// The relay acts on the backend only from Flush() (the end of a batch, where JS may call the
+// backend too) and from calls JS makes, never in the middle of a backend's event handling.
+// Events it adds for JS: kRelayEnd (a link ended: how, and the bytes it forwarded) and
+// kRelayWriteError (a forwarded write failed: the destination's error).
+#ifndef OVERLAPPED_CORE_RELAY_H_
+#define OVERLAPPED_CORE_RELAY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "backend.h"
+
+namespace ov {
+
+class Relay final : public Backend, public EventSink {
+ public:
+  explicit Relay(EventSink* out) : out_(out) {}
+  ~Relay() override;
+  void SetBackend(std::unique_ptr<Backend> inner) { inner_ = std::move(inner); }
+  Backend* inner() const { return inner_.get(); }
+
+  // Bytes read from src now go to dst. cap: the bytes queued for dst at which src's reads
+  // stop. src reads while JS wants it to (ReadStart/ReadStop, as before the link; `reading`
+  // is what JS last asked) and dst's queue is below cap. Fails with kErrBusy if src is
+  // linked already, kErrInval for src == dst, kErrBadF if either is not an open socket.
+  int Link(int32_t src, int32_t dst, uint32_t cap, bool reading);
+  // Ends src's link without an event; bytes already queued for its destination are still
+  // sent. src's reads are left as JS last asked. Returns the bytes it forwarded, or
+  // kErrInval when src has no link.
+  int64_t Unlink(int32_t src);
+
+  // ---- Backend ----
+  const char* Name() const override { return inner_->Name(); }
+  int32_t Listen(const SockAddr& addr, const ListenOptions& opts) override {
+    return inner_->Listen(addr, opts);
+  }
+  int32_t Connect(const SockAddr& addr, const SockAddr* local) override {
+    return inner_->Connect(addr, local);
+  }
+  int AcceptPause(int32_t id, bool pause) override { return inner_->AcceptPause(id, pause); }
+  int ReadStart(int32_t id) override;
+  int ReadStop(int32_t id) override;
+  int Write(int32_t id, const Slice* slices, size_t count) override;
+  int Shutdown(int32_t id) override;
+  int Close(int32_t id, bool reset) override { return inner_->Close(id, reset); }
+  int SetNoDelay(int32_t id, bool on) override { return inner_->SetNoDelay(id, on); }
+  int SetKeepAlive(int32_t id, bool on, unsigned delay_secs) override {
+    return inner_->SetKeepAlive(id, on, delay_secs);
+  }
+  int GetAddress(int32_t id, bool peer, SockAddr* out) override {
+    return inner_->GetAddress(id, peer, out);
+  }
+  int SetRef(int32_t id, bool ref) override { return inner_->SetRef(id, ref); }
+  void SetLargeReads(bool on) override { inner_->SetLargeReads(on); }
+  void GetStats(Stats* out) const override;
+  void Teardown(void (*done)(void* arg), void* arg) override;
+
+  // ---- EventSink ----
+  void Emit(EventKind kind, int32_t id, int32_t result) override;
+  void EmitWide(EventKind kind, int32_t id, int32_t result, uint64_t value) override {
+    out_->EmitWide(kind, id, result, value);
+  }
+  void EmitData(int32_t id, const uint8_t* data, size_t len, size_t more = 0) override;
+  uint8_t* DataRoom(int32_t id, size_t len) override;
+  void CommitData(int32_t id, size_t len) override;
+  void Flush() override;
+
+ private:
+  // Part of a destination's queue. Forwarded bytes fill chunks the relay owns; a JS write's
+  // bytes stay in JS's buffers (`js`). Chunks never move, so a write in flight may point
+  // into one while bytes are added behind it.
+  struct Chunk {
+    uint8_t* data;
+    size_t len;  // bytes in it
+    size_t cap;  // 0 for a JS write's slice (not owned)
+    bool js_last;  // the last slice of a JS write: its kWrite is due once it is sent
+  };
+
+  struct Out {
+    int32_t id;
+    std::deque<Chunk> q;
+    size_t head = 0;       // bytes of q.front() already sent
+    size_t queued = 0;     // bytes not yet sent, those in flight included
+    size_t inflight = 0;   // bytes of the relay's own Write() in flight
+    bool direct = false;   // a JS write passed straight through is in flight
+    bool js_queued = false;  // a JS write waits in q
+    bool shutdown = false;   // JS asked for a FIN: made once q is empty
+    int32_t error = 0;       // a write failed: nothing more is sent
+    uint32_t cap = 0;
+    bool dirty = false;
+    std::vector<int32_t> srcs;  // linked sources
+  };
+  struct Route {  // one linked source
+    Out* out;
+    uint64_t bytes = 0;
+    bool js_read = false;  // JS's last ReadStart()/ReadStop()
+    bool reading = false;  // what the backend was last told
+    bool eof = false;
+  };
+
+  Out* FindOut(int32_t id) {
+    auto it = outs_.find(id);
+    return it == outs_.end() ? nullptr : it->second.get();
+  }
+  Route* FindLink(int32_t id) {
+    if (links_.empty()) return nullptr;
+    auto it = links_.find(id);
+    return it == links_.end() ? nullptr : &it->second;
+  }
+  uint8_t* Room(Out* o, size_t len);
+  void Added(Route* l, size_t len);
+  void MarkDirty(Out* o);
+  // Sends what o's queue holds, as far as the kernel takes it at once (batch context only).
+  void Service(Out* o);
+  void Consume(Out* o, size_t n);
+  void ReturnedOrFailed(Out* o, size_t n, int32_t result);
+  void Fail(Out* o, int32_t err);
+  // Ends src's link with an event for JS; its reads go back to what JS asked.
+  void End(int32_t src, Route* l, int32_t status);
+  void SetReading(int32_t src, Route* l);
+  void Detach(int32_t src, Route* l);  // removes the link from its Out and the map
+  void MaybeFree(Out* o);
+  void FreeChunk(const Chunk& c);
+
+  EventSink* out_;
+  std::unique_ptr<Backend> inner_;
+  std::unordered_map<int32_t, Route> links_;                  // by source
+  std::unordered_map<int32_t, std::unique_ptr<Out>> outs_;   // by destination
+  std::vector<int32_t> dirty_;  // destinations to service at the end of the batch
+  struct Restore {
+    int32_t src;
+    bool read;
+  };
+  std::vector<Restore> restore_;  // reads to give back to JS's ask at the end of the batch
+  std::vector<uint8_t*> spare_;  // free chunks of kChunk bytes, kept for reuse
+  std::vector<Slice> slices_;
+  uint64_t bytes_queued_ = 0, bytes_queued_peak_ = 0, bytes_forwarded_ = 0;
+};
+
+}  // namespace ov
+
+#endif  // OVERLAPPED_CORE_RELAY_H_
