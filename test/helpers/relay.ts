@@ -12,11 +12,14 @@ export interface TestRelay {
   settled: Array<Promise<RelayResult>>;
   /** The relay's sockets: accepted, then upstream, per connection. */
   sockets: Array<[Socket, Socket]>;
+  /** What the i-th connection's relay() rejected with (undefined if it resolved), once it settles. */
+  failure(i: number): Promise<NodeJS.ErrnoException | undefined>;
   close(): Promise<void>;
 }
 
-export async function startRelay(target: Server, options?: { highWaterMark?: number }): Promise<TestRelay> {
-  const targetPort = (target.address() as AddressInfo).port;
+/** target: a listening server, or a port. */
+export async function startRelay(target: Server | number, options?: { highWaterMark?: number }): Promise<TestRelay> {
+  const targetPort = typeof target === 'number' ? target : (target.address() as AddressInfo).port;
   const settled: Array<Promise<RelayResult>> = [];
   const sockets: Array<[Socket, Socket]> = [];
   const server = overlapped.createServer({ allowHalfOpen: true }, (client) => {
@@ -26,12 +29,21 @@ export async function startRelay(target: Server, options?: { highWaterMark?: num
     p.catch(() => {}); // a test that expects a rejection awaits it itself
     settled.push(p);
   });
-  server.listen(0, '127.0.0.1');
+  // A backlog for the many-connection tests: 2000 connects at once overflow node's default
+  // 511, and the kernel resets what does not fit (the same on node:net).
+  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,
     settled,
     sockets,
+    async failure(i) {
+      while (settled.length <= i) await new Promise((r) => setTimeout(r, 5));
+      return settled[i].then(
+        () => undefined,
+        (e: NodeJS.ErrnoException) => e,
+      );
+    },
     close: () => closeServer(server as unknown as Server),
   };
 }
