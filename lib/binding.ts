@@ -43,6 +43,8 @@ export interface NativeBinding {
   link(src: number, dst: number, cap: number, reading: boolean): number;
   /** The bytes src forwarded, or a negative error. */
   unlink(src: number): number;
+  /** The bytes src's link has forwarded so far, or a negative error. */
+  forwarded(src: number): number;
   close(id: number, reset: boolean): number;
   setNoDelay(id: number, on: boolean): number;
   setKeepAlive(id: number, on: boolean, delaySecs: number): number;

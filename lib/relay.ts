@@ -9,7 +9,7 @@
 // to the destination, and the destination's own writes are let finish: bytes keep their order.
 import { Duplex, type Writable } from 'node:stream';
 
-import { inDispatch } from './binding';
+import { inDispatch, native } from './binding';
 import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
@@ -46,6 +46,8 @@ export interface Forward {
   stop(): void;
   /** Whether the bytes move inside the addon now. */
   readonly native: boolean;
+  /** Bytes forwarded so far. */
+  bytes(): number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -169,6 +171,10 @@ function nativeForward(
     get native() {
       return linked;
     },
+    bytes() {
+      if (fallback !== undefined) return bytes + fallback.bytes();
+      return bytes + (linked && src._ovId !== 0 ? Math.max(0, native.forwarded(src._ovId)) : 0);
+    },
   };
 }
 
@@ -207,6 +213,7 @@ function jsForward(src: Duplex, dst: Writable, end: boolean, onDone: (status: nu
       finish(STOPPED);
     },
     native: false,
+    bytes: () => bytes,
   };
 }
 
@@ -233,18 +240,29 @@ function validateHighWaterMark(options: unknown): number {
  * its readable side ends (half-open), and neither is destroyed by its own end.
  */
 export function relay(a: Duplex, b: Duplex, options?: RelayOptions): Promise<RelayResult> {
+  return openRelay(a, b, options).done;
+}
+
+/** A relay in progress (lib/cli): its outcome, and the bytes it has moved so far. @internal */
+export interface OpenRelay {
+  done: Promise<RelayResult>;
+  bytes(): RelayResult;
+}
+
+/** relay(), with a look at its progress. @internal */
+export function openRelay(a: Duplex, b: Duplex, options?: RelayOptions): OpenRelay {
   if (!(a instanceof Duplex)) throw ERR_INVALID_ARG_TYPE('a', 'an instance of Duplex', a);
   if (!(b instanceof Duplex)) throw ERR_INVALID_ARG_TYPE('b', 'an instance of Duplex', b);
   if (a === b) throw ERR_INVALID_ARG_VALUE('b', '<the same stream as a>', 'must not be the same stream as a');
   const cap = validateHighWaterMark(options);
-  return new Promise((resolve, reject) => {
+  let ab: Forward | undefined;
+  let ba: Forward | undefined;
+  const done = new Promise<RelayResult>((resolve, reject) => {
     const result: RelayResult = { aToB: 0, bToA: 0 };
     let ended = 0;
     let failure: Error | undefined;
     let closing = false;
     let closed = 0;
-    let ab: Forward | undefined;
-    let ba: Forward | undefined;
     for (const s of [a, b]) {
       // Each side's end is carried over alone: a stream's own end must not end the writable
       // side the other direction still writes to, nor destroy it.
@@ -305,6 +323,10 @@ export function relay(a: Duplex, b: Duplex, options?: RelayOptions): Promise<Rel
       directionDone(status);
     });
   });
+  return {
+    done,
+    bytes: () => ({ aToB: ab?.bytes() ?? 0, bToA: ba?.bytes() ?? 0 }),
+  };
 }
 
 function noop(): void {}

@@ -503,6 +503,13 @@ Napi::Value Unlink(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(s->backend_->Unlink(IdArg(info))));
 }
 
+// forwarded(src) -> bytes src's link has forwarded so far | negative error
+Napi::Value Forwarded(const Napi::CallbackInfo& info) {
+  EnvState* s = State(info);
+  if (s == nullptr || !CheckArgs(info, "n")) return info.Env().Null();
+  return Napi::Number::New(info.Env(), static_cast<double>(s->backend_->Forwarded(IdArg(info))));
+}
+
 Napi::Value SetNoDelay(const Napi::CallbackInfo& info) {
   EnvState* s = State(info);
   if (s == nullptr || !CheckArgs(info, "nb")) return info.Env().Null();
@@ -586,6 +593,7 @@ Napi::Object ModuleInit(Napi::Env env, Napi::Object exports) {
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("link", Napi::Function::New(env, Link, "link"));
   exports.Set("unlink", Napi::Function::New(env, Unlink, "unlink"));
+  exports.Set("forwarded", Napi::Function::New(env, Forwarded, "forwarded"));
   exports.Set("setNoDelay", Napi::Function::New(env, SetNoDelay, "setNoDelay"));
   exports.Set("setKeepAlive", Napi::Function::New(env, SetKeepAlive, "setKeepAlive"));
   exports.Set("setRef", Napi::Function::New(env, SetRef, "setRef"));

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "errors.h"
 
 namespace ov {
 
@@ -49,6 +50,11 @@ class Relay final : public Backend, public EventSink {
   // sent. src's reads are left as JS last asked. Returns the bytes it forwarded, or
   // kErrInval when src has no link.
   int64_t Unlink(int32_t src);
+  // The bytes src's link has forwarded so far, or kErrInval when src has no link.
+  int64_t Forwarded(int32_t src) {
+    Route* l = FindLink(src);
+    return l == nullptr ? kErrInval : static_cast<int64_t>(l->bytes);
+  }
 
   // ---- Backend ----
   const char* Name() const override { return inner_->Name(); }

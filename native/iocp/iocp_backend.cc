@@ -401,6 +401,9 @@ int IocpBackend::AcceptPause(int32_t id, bool pause) {
 
 // ---- connect ---------------------------------------------------------------------------------
 
+// ws2def.h's SO_REUSE_UNICASTPORT, which older mingw-w64 headers lack.
+constexpr int kSoReuseUnicastPort = 0x3007;
+
 int32_t IocpBackend::Connect(const SockAddr& addr, const SockAddr* local) {
   int err = 0;
   SOCKET s = NewSocket(addr.family, &err);
@@ -409,6 +412,13 @@ int32_t IocpBackend::Connect(const SockAddr& addr, const SockAddr* local) {
   int llen;
   if (local != nullptr) {
     llen = ToSockaddr(*local, &ls);
+    // The Windows counterpart of IP_BIND_ADDRESS_NO_PORT: the port is chosen at connect, per
+    // 4-tuple (SO_REUSE_UNICASTPORT, Windows 10; the seeds' WSAENOBUFS on connect was ports
+    // running out). Older systems refuse it: nothing lost but that.
+    if (local->port == 0) {
+      DWORD on = 1;
+      setsockopt(s, SOL_SOCKET, kSoReuseUnicastPort, reinterpret_cast<const char*>(&on), sizeof on);
+    }
   } else {
     SockAddr any;
     any.family = addr.family;

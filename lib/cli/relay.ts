@@ -1,0 +1,531 @@
+// `overlapped relay`: a TCP relay for many connections, each accepted connection relayed to a
+// target with relay() (lib/relay.ts), so its bytes never enter JS.
+//
+// One process holds at most its open-file limit of descriptors (two per relayed connection),
+// so past one process the relay runs workers (node:cluster) that each listen on the same port
+// with SO_REUSEPORT (the kernel spreads the connections) and each have their own ring, pool
+// and budgets. Each worker reports its figures to the primary, which logs the stats line and
+// serves /metrics for all of them.
+import cluster from 'node:cluster';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import * as overlapped from '../index';
+import { openRelay, type OpenRelay } from '../relay';
+import type { Endpoint, RelayConfig } from './args';
+import { proxyHeader } from './proxy-header';
+
+type Socket = overlapped.Socket;
+
+// ---- logging ----------------------------------------------------------------------------------
+
+export type Log = (event: string, fields?: Record<string, unknown>) => void;
+
+export function makeLog(json: boolean): Log {
+  return (event, fields = {}) => {
+    const time = new Date().toISOString();
+    if (json) {
+      process.stderr.write(`${JSON.stringify({ time, event, ...fields })}\n`);
+    } else {
+      const rest = Object.entries(fields)
+        .map(([k, v]) => `${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`)
+        .join(' ');
+      process.stderr.write(`${time} ${event}${rest ? ` ${rest}` : ''}\n`);
+    }
+  };
+}
+
+// ---- figures ----------------------------------------------------------------------------------
+
+/** One worker's figures, summed by the primary. */
+export interface Figures {
+  connections: number;
+  accepted: number;
+  bytesUp: number; // client to target
+  bytesDown: number;
+  closed: Record<string, number>; // by how: ok, error, idle, drain
+  connectFailures: Record<string, number>; // by reason: refused, timeout, ports, other
+  targetsUp: Record<string, number>; // 1 up, 0 skipped
+  poolBuffers: number;
+  poolBuffersInUse: number;
+  relayBytesQueued: number;
+  budgetQueued: number;
+  writeBudget: number;
+}
+
+function sum(all: Figures[]): Figures {
+  const out: Figures = {
+    connections: 0,
+    accepted: 0,
+    bytesUp: 0,
+    bytesDown: 0,
+    closed: {},
+    connectFailures: {},
+    targetsUp: {},
+    poolBuffers: 0,
+    poolBuffersInUse: 0,
+    relayBytesQueued: 0,
+    budgetQueued: 0,
+    writeBudget: 0,
+  };
+  const add = (to: Record<string, number>, from: Record<string, number>, max = false): void => {
+    for (const [k, v] of Object.entries(from)) to[k] = max ? Math.max(to[k] ?? 0, v) : (to[k] ?? 0) + v;
+  };
+  for (const f of all) {
+    out.connections += f.connections;
+    out.accepted += f.accepted;
+    out.bytesUp += f.bytesUp;
+    out.bytesDown += f.bytesDown;
+    add(out.closed, f.closed);
+    add(out.connectFailures, f.connectFailures);
+    add(out.targetsUp, f.targetsUp, true); // up if any worker reaches it
+    out.poolBuffers += f.poolBuffers;
+    out.poolBuffersInUse += f.poolBuffersInUse;
+    out.relayBytesQueued += f.relayBytesQueued;
+    out.budgetQueued += f.budgetQueued;
+    out.writeBudget += f.writeBudget;
+  }
+  return out;
+}
+
+function human(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (bytes >= 1024 && i < units.length - 1) {
+    bytes /= 1024;
+    i++;
+  }
+  return `${i === 0 ? bytes.toFixed(0) : bytes.toFixed(1)} ${units[i]}`;
+}
+
+/** The compact stats line: rates since the figures before. */
+export function statsLine(now: Figures, before: Figures | undefined, seconds: number): string {
+  const rate = (a: number, b: number | undefined): number => (a - (b ?? 0)) / seconds;
+  return [
+    `connections ${now.connections}`,
+    `accepted/s ${rate(now.accepted, before?.accepted).toFixed(0)}`,
+    `up ${human(rate(now.bytesUp, before?.bytesUp))}/s`,
+    `down ${human(rate(now.bytesDown, before?.bytesDown))}/s`,
+    `pool ${now.poolBuffersInUse}/${now.poolBuffers}`,
+    `relay-queued ${human(now.relayBytesQueued)}`,
+    `budget ${human(now.budgetQueued)}/${human(now.writeBudget)}`,
+  ].join(' | ');
+}
+
+/** Prometheus text exposition of the figures. */
+export function metricsText(f: Figures): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, v] of samples) lines.push(`${name}${labels} ${v}`);
+  };
+  const labelled = (label: string, r: Record<string, number>): Array<[string, number]> =>
+    Object.entries(r).map(([k, v]) => [`{${label}="${k}"}`, v]);
+  metric('overlapped_relay_connections', 'gauge', 'Relayed connections open now.', [['', f.connections]]);
+  metric('overlapped_relay_accepted_total', 'counter', 'Connections accepted.', [['', f.accepted]]);
+  metric('overlapped_relay_bytes_total', 'counter', 'Bytes relayed, by direction.', [
+    ['{direction="up"}', f.bytesUp],
+    ['{direction="down"}', f.bytesDown],
+  ]);
+  metric('overlapped_relay_closed_total', 'counter', 'Relayed connections closed, by how.', labelled('how', f.closed));
+  metric(
+    'overlapped_relay_connect_failures_total',
+    'counter',
+    'Outbound connects that failed, by reason (ports: the source addresses ran out of ports).',
+    labelled('reason', f.connectFailures),
+  );
+  metric('overlapped_relay_target_up', 'gauge', 'Whether a target is in rotation (0: skipped until it recovers).', labelled('target', f.targetsUp));
+  metric('overlapped_pool_buffers', 'gauge', 'Receive pool buffers.', [['', f.poolBuffers]]);
+  metric('overlapped_pool_buffers_in_use', 'gauge', 'Receive pool buffers holding bytes.', [['', f.poolBuffersInUse]]);
+  metric('overlapped_relay_bytes_queued', 'gauge', 'Bytes waiting for slow destinations.', [['', f.relayBytesQueued]]);
+  metric('overlapped_write_budget_bytes_queued', 'gauge', 'Bytes in userland write queues.', [['', f.budgetQueued]]);
+  metric('overlapped_write_budget_bytes', 'gauge', 'The write budget.', [['', f.writeBudget]]);
+  return `${lines.join('\n')}\n`;
+}
+
+// ---- one relaying process ---------------------------------------------------------------------
+
+interface Target extends Endpoint {
+  name: string;
+  downUntil: number; // skipped until then
+  backoff: number; // ms, doubled per failure
+}
+
+interface Conn {
+  client: Socket;
+  upstream: Socket | undefined;
+  relay: OpenRelay | undefined;
+  moved: number; // bytes both ways at the last look
+  quietSince: number;
+}
+
+export interface Worker {
+  port: number;
+  figures(): Figures;
+  drain(timeout: number): Promise<void>;
+}
+
+/** Classifies an outbound connect's failure for the figures and the log. */
+function connectReason(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ETIMEDOUT':
+      return 'timeout';
+    case 'EADDRNOTAVAIL':
+    case 'EADDRINUSE':
+    case 'ENOBUFS':
+      return 'ports';
+    default:
+      return 'other';
+  }
+}
+
+export async function startWorker(config: RelayConfig, log: Log, reusePort: boolean): Promise<Worker> {
+  const targets: Target[] = config.targets.map((t) => ({ ...t, name: `${t.host}:${t.port}`, downUntil: 0, backoff: 0 }));
+  const live = new Set<Conn>();
+  const closed: Record<string, number> = {};
+  const connectFailures: Record<string, number> = {};
+  let accepted = 0;
+  let doneUp = 0;
+  let doneDown = 0;
+  let next = 0;
+  let source = 0;
+  let draining = false;
+
+  // Round-robin over the targets in rotation; when none is, the one back soonest (its try
+  // is how a recovery is noticed).
+  const pick = (tried: Set<Target>): Target | undefined => {
+    const now = Date.now();
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(next + i) % targets.length];
+      if (!tried.has(t) && t.downUntil <= now) {
+        next = (next + i + 1) % targets.length;
+        return t;
+      }
+    }
+    let soonest: Target | undefined;
+    for (const t of targets) if (!tried.has(t) && (soonest === undefined || t.downUntil < soonest.downUntil)) soonest = t;
+    return soonest;
+  };
+  const markDown = (t: Target, reason: string): void => {
+    t.backoff = Math.min(t.backoff === 0 ? 500 : t.backoff * 2, 30_000);
+    t.downUntil = Date.now() + t.backoff;
+    log('target-down', { target: t.name, reason, retry_ms: t.backoff });
+  };
+  const markUp = (t: Target): void => {
+    if (t.backoff !== 0) log('target-up', { target: t.name });
+    t.backoff = 0;
+    t.downUntil = 0;
+  };
+
+  const finish = (conn: Conn, how: string): void => {
+    if (!live.delete(conn)) return;
+    closed[how] = (closed[how] ?? 0) + 1;
+    if (conn.relay !== undefined) {
+      const b = conn.relay.bytes();
+      doneUp += b.aToB;
+      doneDown += b.bToA;
+    }
+  };
+
+  const connectUpstream = (conn: Conn, tried: Set<Target>): void => {
+    const t = pick(tried);
+    if (t === undefined || conn.client.destroyed) {
+      log('no-target', { client: `${conn.client.remoteAddress}:${conn.client.remotePort}` });
+      conn.client.destroy();
+      finish(conn, 'error');
+      return;
+    }
+    tried.add(t);
+    const localAddress = config.sources.length > 0 ? config.sources[source++ % config.sources.length] : undefined;
+    const up = overlapped.connect({ host: t.host, port: t.port, localAddress, allowHalfOpen: true }) as unknown as Socket;
+    conn.upstream = up;
+    const timer = setTimeout(() => {
+      const err = Object.assign(new Error(`connect ETIMEDOUT ${t.name}`), { code: 'ETIMEDOUT', syscall: 'connect' });
+      up.destroy(err);
+    }, config.connectTimeout);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      const reason = connectReason(err);
+      connectFailures[reason] = (connectFailures[reason] ?? 0) + 1;
+      if (reason === 'ports') {
+        log('source-ports-exhausted', { target: t.name, source: localAddress ?? 'default', code: err.code });
+      } else {
+        markDown(t, err.code ?? reason);
+      }
+      if (!draining && tried.size < targets.length) connectUpstream(conn, tried);
+      else {
+        conn.client.destroy();
+        finish(conn, 'error');
+      }
+    };
+    up.once('error', onError);
+    up.once('connect', () => {
+      clearTimeout(timer);
+      up.removeListener('error', onError);
+      markUp(t);
+      if (conn.client.destroyed) {
+        up.destroy();
+        finish(conn, 'error');
+        return;
+      }
+      if (config.proxyProtocol !== undefined) {
+        up.write(
+          proxyHeader(config.proxyProtocol, {
+            srcAddress: conn.client.remoteAddress ?? '',
+            srcPort: conn.client.remotePort ?? 0,
+            dstAddress: conn.client.localAddress ?? '',
+            dstPort: conn.client.localPort ?? 0,
+          }),
+        );
+      }
+      conn.relay = openRelay(conn.client, up, { highWaterMark: config.highWaterMark });
+      conn.relay.done.then(
+        () => finish(conn, 'ok'),
+        (err: NodeJS.ErrnoException) => {
+          if (!live.has(conn)) return; // closed by the idle sweep or the drain
+          finish(conn, 'error');
+          log('relay-error', { target: t.name, code: err.code ?? err.message });
+        },
+      );
+    });
+  };
+
+  const server = overlapped.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
+    accepted++;
+    const c = client as unknown as Socket;
+    if (draining) {
+      c.destroy();
+      return;
+    }
+    const conn: Conn = { client: c, upstream: undefined, relay: undefined, moved: 0, quietSince: Date.now() };
+    live.add(conn);
+    // Until the relay owns it, a client's error only ends it.
+    c.on('error', () => {});
+    c.once('close', () => {
+      if (conn.relay === undefined) {
+        conn.upstream?.destroy();
+        finish(conn, 'error');
+      }
+    });
+    connectUpstream(conn, new Set());
+  });
+  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: config.listen.host, port: config.listen.port, backlog: 4096, reusePort }, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err: NodeJS.ErrnoException) => log('accept-error', { code: err.code ?? err.message }));
+
+  // Idle connections: no byte either way for idleTimeout. One sweep for all of them.
+  let sweeper: NodeJS.Timeout | undefined;
+  if (config.idleTimeout > 0) {
+    sweeper = setInterval(
+      () => {
+        const now = Date.now();
+        for (const conn of live) {
+          if (conn.relay === undefined) continue;
+          const b = conn.relay.bytes();
+          const moved = b.aToB + b.bToA;
+          if (moved !== conn.moved) {
+            conn.moved = moved;
+            conn.quietSince = now;
+          } else if (now - conn.quietSince >= config.idleTimeout) {
+            finish(conn, 'idle');
+            conn.client.destroy();
+            conn.upstream?.destroy();
+          }
+        }
+      },
+      Math.max(10, Math.min(1000, config.idleTimeout / 4)),
+    );
+    sweeper.unref();
+  }
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    figures() {
+      let up = doneUp;
+      let down = doneDown;
+      for (const conn of live) {
+        if (conn.relay === undefined) continue;
+        const b = conn.relay.bytes();
+        up += b.aToB;
+        down += b.bToA;
+      }
+      const s = overlapped.stats();
+      return {
+        connections: live.size,
+        accepted,
+        bytesUp: up,
+        bytesDown: down,
+        closed: { ...closed },
+        connectFailures: { ...connectFailures },
+        targetsUp: Object.fromEntries(targets.map((t) => [t.name, t.downUntil <= Date.now() ? 1 : 0])),
+        poolBuffers: s.poolBuffers,
+        poolBuffersInUse: s.buffersInUse,
+        relayBytesQueued: s.relayBytesQueued,
+        budgetQueued: s.queuedBytes,
+        writeBudget: s.writeBudget,
+      };
+    },
+    async drain(timeout) {
+      draining = true;
+      server.close();
+      if (sweeper) clearInterval(sweeper);
+      const deadline = Date.now() + timeout;
+      while (live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const conn of [...live]) {
+        finish(conn, 'drain');
+        conn.client.destroy();
+        conn.upstream?.destroy();
+      }
+    },
+  };
+}
+
+// ---- the command ------------------------------------------------------------------------------
+
+// What a worker sends its primary.
+type Message = { type: 'listening'; port: number } | { type: 'figures'; figures: Figures };
+
+function applyConfig(config: RelayConfig): void {
+  const options: Parameters<typeof overlapped.configure>[0] = {};
+  if (config.pool !== undefined) {
+    // A power of two of 16 KiB buffers, at least the size asked for.
+    let count = 1;
+    while (count * 16 * 1024 < config.pool && count < 32768) count *= 2;
+    options.recvBufferCount = count;
+  }
+  if (config.writeBudget !== undefined) options.writeBudget = Math.max(64 * 1024, config.writeBudget);
+  overlapped.configure(options);
+}
+
+function startMetrics(endpoint: Endpoint, figures: () => Figures, log: Log): http.Server {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(metricsText(figures()));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  server.listen(endpoint.port, endpoint.host, () => {
+    log('metrics', { address: `http://${endpoint.host}:${(server.address() as AddressInfo).port}/metrics` });
+  });
+  server.on('error', (err: NodeJS.ErrnoException) => log('metrics-error', { code: err.code ?? err.message }));
+  return server;
+}
+
+/** Runs the relay until SIGINT/SIGTERM, then drains and exits 0. */
+export async function runRelay(config: RelayConfig): Promise<void> {
+  const log = makeLog(config.json);
+  // Workers share the port through SO_REUSEPORT, which only the Linux backends set.
+  let workers = config.workers;
+  if (workers > 1 && (process.platform !== 'linux' || overlapped.backend === 'node')) {
+    log('workers', { asked: workers, running: 1, why: `SO_REUSEPORT listeners need Linux and a native backend (${overlapped.backend})` });
+    workers = 1;
+  }
+  if (cluster.isWorker) return runWorkerProcess(config, log);
+  if (workers === 1) {
+    applyConfig(config);
+    const worker = await startWorker(config, log, false);
+    log('listening', { address: `${config.listen.host}:${worker.port}`, targets: config.targets.map((t) => `${t.host}:${t.port}`).join(','), backend: overlapped.backend, workers: 1 });
+    await supervise(config, log, () => worker.figures(), (timeout) => worker.drain(timeout));
+    return;
+  }
+  await runPrimary(config, log, workers);
+}
+
+// The stats line, the metrics endpoint and the signals, around whatever does the relaying.
+async function supervise(config: RelayConfig, log: Log, figures: () => Figures, drain: (timeout: number) => Promise<void>): Promise<void> {
+  const metrics = config.metrics !== undefined ? startMetrics(config.metrics, figures, log) : undefined;
+  let statsTimer: NodeJS.Timeout | undefined;
+  if (config.stats > 0) {
+    let before: Figures | undefined;
+    statsTimer = setInterval(() => {
+      const now = figures();
+      if (config.json) log('stats', { ...now });
+      else process.stderr.write(`${statsLine(now, before, config.stats)}\n`);
+      before = now;
+    }, config.stats * 1000);
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string): void => {
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      log('draining', { signal, timeout_ms: config.drainTimeout });
+      void drain(config.drainTimeout).then(resolve);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  if (statsTimer) clearInterval(statsTimer);
+  metrics?.close();
+  log('stopped', { ...pick(figures(), ['accepted', 'bytesUp', 'bytesDown']) });
+  process.exit(0);
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
+}
+
+async function runPrimary(config: RelayConfig, log: Log, workers: number): Promise<void> {
+  const latest = new Map<number, Figures>();
+  const fork = (port: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const w = cluster.fork({ OVERLAPPED_RELAY_PORT: String(port) });
+      w.on('message', (m: Message) => {
+        if (m.type === 'listening') resolve(m.port);
+        else if (m.type === 'figures') latest.set(w.id, m.figures);
+      });
+      w.once('exit', (code) => {
+        if (!stopping) {
+          latest.delete(w.id);
+          log('worker-exit', { worker: w.id, code });
+        }
+        reject(new Error(`worker exited with ${code}`));
+      });
+    });
+  let stopping = false;
+  // The first worker takes the port (the one asked for, or one the system picks for port 0);
+  // the others join it.
+  const port = await fork(config.listen.port);
+  await Promise.all(Array.from({ length: workers - 1 }, () => fork(port)));
+  log('listening', { address: `${config.listen.host}:${port}`, targets: config.targets.map((t) => `${t.host}:${t.port}`).join(','), backend: overlapped.backend, workers });
+  await supervise(
+    config,
+    log,
+    () => sum([...latest.values()]),
+    async (timeout) => {
+      stopping = true;
+      const exits = Object.values(cluster.workers ?? {}).map(
+        (w) => new Promise<void>((resolve) => (w === undefined || w.isDead() ? resolve() : (w.once('exit', () => resolve()), w.process.kill('SIGTERM')))),
+      );
+      await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, timeout + 2000))]);
+    },
+  );
+}
+
+async function runWorkerProcess(config: RelayConfig, log: Log): Promise<void> {
+  applyConfig(config);
+  const port = Number(process.env.OVERLAPPED_RELAY_PORT);
+  const worker = await startWorker({ ...config, listen: { ...config.listen, port } }, log, true);
+  const send = (m: Message): void => {
+    if (process.connected) process.send?.(m);
+  };
+  send({ type: 'listening', port: worker.port });
+  // Figures at twice the stats rate (or every second for metrics), for the primary to sum.
+  const every = config.stats > 0 ? Math.min(1000, (config.stats * 1000) / 2) : 1000;
+  const timer = setInterval(() => send({ type: 'figures', figures: worker.figures() }), every);
+  const onSignal = (): void => {
+    clearInterval(timer);
+    void worker.drain(config.drainTimeout).then(() => process.exit(0));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', () => {}); // the primary decides; it sends SIGTERM
+}
