@@ -254,8 +254,10 @@ export async function startWorker(config: RelayConfig, log: Log, reusePort: bool
       } else {
         markDown(t, err.code ?? reason);
       }
-      if (!draining && tried.size < targets.length) connectUpstream(conn, tried);
-      else {
+      if (!draining && tried.size < targets.length) {
+        connectUpstream(conn, tried);
+      } else {
+        log('no-target', { client: `${conn.client.remoteAddress}:${conn.client.remotePort}`, tried: tried.size });
         conn.client.destroy();
         finish(conn, 'error');
       }
