@@ -49,7 +49,7 @@ const SCENARIOS = [
 const only = option('only', undefined)?.split(',');
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
 
-const SERVERS = [
+const ECHO_SERVERS = [
   { name: 'C epoll', cmd: () => [bin('echo-server')] },
   { name: 'node:net', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'node:net', 'data'] },
   { name: 'overlapped', cmd: () => [process.execPath, join(here, 'servers', 'echo.cjs'), 'overlapped', 'data'], ours: true },
@@ -79,20 +79,48 @@ function memory(pid) {
 }
 const pinned = (cpu, argv) => (os.cpus().length > 1 ? ['taskset', '-c', String(cpu), ...argv] : argv);
 
+// The port a server listens on: the first line it prints, or (`overlapped relay`, whose log
+// goes to stderr) the address of its 'listening' line.
+function portOf(srv, server) {
+  if (server.portFrom === 'haproxy') return new Promise((r) => setTimeout(() => r(haproxyPort), 500));
+  const input = server.portFrom === 'stderr' ? srv.stderr : srv.stdout;
+  const lines = readline.createInterface({ input });
+  return Promise.race([
+    (async () => {
+      for await (const line of lines) {
+        if (server.portFrom !== 'stderr') return Number(line);
+        const m = / listening address=\S+:(\d+)/.exec(line);
+        if (m) {
+          input.resume(); // the rest of its log is not read
+          return Number(m[1]);
+        }
+      }
+      throw new Error(`${server.name} ended its output before it listened`);
+    })(),
+    once(srv, 'exit').then(([code]) => {
+      throw new Error(`${server.name} exited (${code}) before it listened`);
+    }),
+  ]);
+}
+
 async function trial(scenario, server) {
   const env = { ...process.env };
   if (backend && server.ours) env.OVERLAPPED_BACKEND = backend;
-  const [cmd, ...argv] = pinned(1, server.cmd());
+  // A relay relays to the C echo server, pinned beside the load generator: what the relay
+  // costs is measured on the server's CPU alone.
+  let target;
+  let targetPort;
+  if (server.relay) {
+    const [tcmd, ...targv] = pinned(0, [bin('echo-server')]);
+    target = spawn(tcmd, targv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    targetPort = await portOf(target, { name: 'C echo target' });
+  }
+  const [cmd, ...argv] = pinned(1, server.cmd(targetPort));
   // The idle scenario's server holds up to 10000 descriptors: node raises its soft limit to
   // the hard one at start-up, and so does the C server.
-  const srv = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const srv = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', server.portFrom === 'stderr' ? 'pipe' : 'inherit'] });
   try {
-    const port = await Promise.race([
-      once(readline.createInterface({ input: srv.stdout }), 'line').then(([line]) => Number(line)),
-      once(srv, 'exit').then(([code]) => {
-        throw new Error(`${server.name} exited (${code}) before it listened`);
-      }),
-    ]);
+    const port = await portOf(srv, server);
     const base = memory(srv.pid);
     const p = Object.entries({ ...scenario.params, seconds: SECONDS, warmup: 1 }).map(([k, v]) => `${k}=${v}`);
     const [lcmd, ...largv] = pinned(0, [bin('loadgen'), scenario.mode, String(port), ...p]);
@@ -121,6 +149,7 @@ async function trial(scenario, server) {
     return out;
   } finally {
     srv.kill('SIGKILL');
+    target?.kill('SIGKILL');
   }
 }
 
@@ -144,7 +173,58 @@ if (!backendName) {
 console.log(`npm run bench${quick ? ' --quick' : ''}: ${RUNS} run(s) of ${SECONDS} s per server and scenario, overlapped backend ${backendName}`);
 console.log(`${started.toISOString()}, Linux ${kernel}, ${cpuModel}, ${os.cpus().length} CPUs, Node ${process.version}\n`);
 
+// Two groups of servers, each measured over the same scenarios: the echo servers, and the
+// relays (issue #12: `overlapped relay` against a node:net pipe() relay and HAProxy, all in
+// front of the same C echo target). A relayed idle connection costs the relay two
+// descriptors: the relay group holds 5000 (10000 descriptors in the relay, 5000 in the load
+// generator and in the target, below the 20000 open-file cap).
+// HAProxy says nothing of the port it bound: it is given one, just found free.
+let haproxyPort = 0;
+function freePort() {
+  const out = execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"]);
+  return Number(out.toString());
+}
+function haproxyCmd(targetPort) {
+  haproxyPort = freePort();
+  const cfg = join(binDir, 'haproxy.cfg');
+  writeFileSync(
+    cfg,
+    [
+      'global', '  nbthread 1', '  maxconn 20000', '  log stderr format raw local0 emerg',
+      'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 60s', '  timeout server 60s',
+      'frontend relay', `  bind 127.0.0.1:${haproxyPort}`, '  default_backend target',
+      'backend target', `  server t 127.0.0.1:${targetPort}`,
+    ].join('\n') + '\n',
+  );
+  return ['haproxy', '-db', '-f', cfg];
+}
+let haproxy = false;
+try {
+  execFileSync('haproxy', ['-v'], { stdio: 'ignore' });
+  haproxy = true;
+} catch {}
+const RELAY_SERVERS = [
+  { name: 'node:net pipe() relay', reference: true, relay: true, cmd: (t) => [process.execPath, join(here, 'servers', 'relay.cjs'), String(t)] },
+  {
+    name: 'overlapped relay', ours: true, relay: true, portFrom: 'stderr',
+    cmd: (t) => [process.execPath, join(root, 'dist', 'cjs', 'cli', 'main.js'), 'relay', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${t}`, '--workers', '1'],
+  },
+];
+if (haproxy) RELAY_SERVERS.push({ name: 'HAProxy', relay: true, cmd: haproxyCmd, portFrom: 'haproxy' });
+const groups = [];
+if (!args.includes('--relay-only')) groups.push({ name: 'echo', servers: ECHO_SERVERS, reference: 'node:net', scenarios });
+if (!args.includes('--no-relay')) {
+  const relayScenarios = scenarios.map((s) =>
+    s.mode === 'idle'
+      ? { ...s, name: 'relay-idle', title: `relayed idle, KB of relay RSS per connection at ${quick ? 2000 : 5000}`, params: { conns: quick ? 2000 : 5000, first: quick ? 200 : 500 }, also: undefined }
+      : { ...s, name: `relay-${s.name}`, title: `relayed ${s.title}` },
+  );
+  groups.push({ name: 'relay', servers: RELAY_SERVERS, reference: 'node:net pipe() relay', scenarios: relayScenarios });
+  if (!haproxy) console.log('HAProxy is not installed (Debian package haproxy): the relay group runs without it.\n');
+}
+
 const rows = [];
+for (const { servers: SERVERS, reference, scenarios } of groups)
 for (const scenario of scenarios) {
   const trials = new Map(SERVERS.map((s) => [s.name, []]));
   for (let run = 1; run <= RUNS; run++) {
@@ -164,17 +244,18 @@ for (const scenario of scenarios) {
       name,
       server: server.name,
       ours: !!server.ours,
+      reference: server.name === reference,
       msgsPerS: med(server.name, 'msgs_per_s'),
       mbPerS: med(server.name, 'mb_per_s'),
       p50: med(server.name, 'p50_us'),
       p99: med(server.name, 'p99_us'),
       value: med(server.name, key),
       peakRss: med(server.name, 'peakRss'),
-      vsNode: med(server.name, key) / med('node:net', key),
-      vsC: med(server.name, key) / med('C epoll', key),
+      vsNode: med(server.name, key) / med(reference, key),
+      vsC: SERVERS.some((s) => s.name === 'C epoll') ? med(server.name, key) / med('C epoll', key) : NaN,
     });
   }
-  const line = rows.filter((r) => r.name === scenario.name && r.ours).map((r) => `${r.server} / node:net ${r.vsNode.toFixed(2)}`);
+  const line = rows.filter((r) => r.scenario === scenario.title && !r.reference && r.server !== 'C epoll').map((r) => `${r.server} / ${reference} ${r.vsNode.toFixed(2)}`);
   console.log(`${scenario.title}: ${line.join(', ')}\n`);
 }
 
