@@ -190,7 +190,7 @@ function haproxyCmd(targetPort) {
   writeFileSync(
     cfg,
     [
-      'global', '  nbthread 1', '  maxconn 20000', '  log stderr format raw local0 emerg',
+      'global', '  nbthread 1', '  maxconn 9000', '  ulimit-n 20000', '  log stderr format raw local0 emerg',
       'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 60s', '  timeout server 60s',
       'frontend relay', `  bind 127.0.0.1:${haproxyPort}`, '  default_backend target',
       'backend target', `  server t 127.0.0.1:${targetPort}`,

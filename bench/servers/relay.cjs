@@ -6,7 +6,9 @@
 const net = require('node:net');
 const target = Number(process.argv[2]);
 const server = net.createServer({ allowHalfOpen: true }, (client) => {
-  const upstream = net.connect({ port: target, host: '127.0.0.1', allowHalfOpen: true });
+  // No Nagle, as any relay must (overlapped relay and HAProxy do the same).
+  client.setNoDelay(true);
+  const upstream = net.connect({ port: target, host: '127.0.0.1', allowHalfOpen: true, noDelay: true });
   client.on('error', () => upstream.destroy());
   upstream.on('error', () => client.destroy());
   client.pipe(upstream).pipe(client);

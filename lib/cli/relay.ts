@@ -239,7 +239,9 @@ export async function startWorker(config: RelayConfig, log: Log, reusePort: bool
     }
     tried.add(t);
     const localAddress = config.sources.length > 0 ? config.sources[source++ % config.sources.length] : undefined;
-    const up = overlapped.connect({ host: t.host, port: t.port, localAddress, allowHalfOpen: true }) as unknown as Socket;
+    // No Nagle either side: a relay forwards what arrives as it arrives, and must not hold a
+    // small message back for the peer's delayed ACK (40 ms a round trip), as HAProxy does not.
+    const up = overlapped.connect({ host: t.host, port: t.port, localAddress, allowHalfOpen: true, noDelay: true }) as unknown as Socket;
     conn.upstream = up;
     const timer = setTimeout(() => {
       const err = Object.assign(new Error(`connect ETIMEDOUT ${t.name}`), { code: 'ETIMEDOUT', syscall: 'connect' });
@@ -301,6 +303,7 @@ export async function startWorker(config: RelayConfig, log: Log, reusePort: bool
       c.destroy();
       return;
     }
+    c.setNoDelay(true);
     const conn: Conn = { client: c, upstream: undefined, relay: undefined, moved: 0, quietSince: Date.now() };
     live.add(conn);
     // Until the relay owns it, a client's error only ends it.

@@ -97,6 +97,13 @@ void Relay::End(int32_t src, Route* l, int32_t status) {
   Detach(src, l);
 }
 
+void Relay::EndAll(Out* o, int32_t status) {
+  while (!o->srcs.empty()) {
+    int32_t src = o->srcs.back();
+    End(src, FindLink(src), status);
+  }
+}
+
 void Relay::SetReading(int32_t src, Route* l) {
   const Out* o = l->out;
   bool on = l->js_read && !l->eof && o->error == 0 && o->queued < o->cap;
@@ -232,8 +239,7 @@ void Relay::Emit(EventKind kind, int32_t id, int32_t result) {
         // The destination is gone: its queue with it, a JS write waiting in it answered
         // first (its kWrite comes before kClose), and the links into it ended.
         if (o->js_queued) out_->Emit(kWrite, id, kErrCanceled);
-        std::vector<int32_t> srcs = o->srcs;
-        for (int32_t src : srcs) End(src, FindLink(src), kErrCanceled);
+        EndAll(o, kErrCanceled);
         for (const Chunk& c : o->q) FreeChunk(c);
         bytes_queued_ -= o->queued;
         outs_.erase(id);  // a stale entry in dirty_ finds nothing
@@ -292,8 +298,7 @@ void Relay::Fail(Out* o, int32_t err) {
   bytes_queued_ -= o->queued;
   o->queued = 0;
   o->shutdown = false;
-  std::vector<int32_t> srcs = o->srcs;
-  for (int32_t src : srcs) End(src, FindLink(src), err);
+  EndAll(o, err);
   // JS learns that the destination failed as it would from its own write.
   out_->Emit(kRelayWriteError, o->id, err);
 }
@@ -324,8 +329,9 @@ void Relay::Service(Out* o) {
     o->shutdown = false;
     inner_->Shutdown(o->id);  // as JS's own end(): a peer already gone is no failure
   }
-  std::vector<int32_t> srcs = o->srcs;
-  for (int32_t src : srcs) {
+  // From the back: End() moves the last source into the slot it frees, one already seen.
+  for (size_t i = o->srcs.size(); i-- > 0;) {
+    int32_t src = o->srcs[i];
     Route* l = FindLink(src);
     if (idle && l->eof) {
       End(src, l, 0);  // everything it read before its FIN is sent

@@ -24,7 +24,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -103,9 +102,40 @@ class Relay final : public Backend, public EventSink {
     bool js_last;  // the last slice of a JS write: its kWrite is due once it is sent
   };
 
+  // A FIFO of chunks that costs nothing while empty (std::deque allocates at construction,
+  // and an idle relayed connection has two of these: memory per connection counts).
+  class ChunkQueue {
+   public:
+    bool empty() const { return first_ == v_.size(); }
+    Chunk& front() { return v_[first_]; }
+    Chunk& back() { return v_.back(); }
+    void push_back(const Chunk& c) { v_.push_back(c); }
+    void pop_front() {
+      if (++first_ == v_.size()) {
+        clear();
+      } else if (first_ >= 32 && first_ * 2 >= v_.size()) {
+        v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(first_));
+        first_ = 0;
+      }
+    }
+    void clear() {
+      v_.clear();
+      first_ = 0;
+      if (v_.capacity() > 16) std::vector<Chunk>().swap(v_);
+    }
+    std::vector<Chunk>::const_iterator begin() const {
+      return v_.begin() + static_cast<std::ptrdiff_t>(first_);
+    }
+    std::vector<Chunk>::const_iterator end() const { return v_.end(); }
+
+   private:
+    std::vector<Chunk> v_;
+    size_t first_ = 0;
+  };
+
   struct Out {
     int32_t id;
-    std::deque<Chunk> q;
+    ChunkQueue q;
     size_t head = 0;       // bytes of q.front() already sent
     size_t queued = 0;     // bytes not yet sent, those in flight included
     size_t inflight = 0;   // bytes of the relay's own Write() in flight
@@ -144,6 +174,7 @@ class Relay final : public Backend, public EventSink {
   void Fail(Out* o, int32_t err);
   // Ends src's link with an event for JS; its reads go back to what JS asked.
   void End(int32_t src, Route* l, int32_t status);
+  void EndAll(Out* o, int32_t status);  // every link into o
   void SetReading(int32_t src, Route* l);
   void Detach(int32_t src, Route* l);  // removes the link from its Out and the map
   void MaybeFree(Out* o);
