@@ -59,8 +59,9 @@ describe('overlapped relay: targets', () => {
   it('every target down: the client is closed, the relay keeps running', async () => {
     const gone = await named('X');
     const port = portOf(gone);
-    await closeServer(gone);
+    // The relay takes its port while `gone` holds this one (a port just freed could be it).
     const relay = await startRelayBin(['--target', `127.0.0.1:${port}`, '--workers', '1']);
+    await closeServer(gone);
     const live = await named('L');
     try {
       const outcome = await ask(relay.port).then(

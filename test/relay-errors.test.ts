@@ -71,8 +71,10 @@ describe('relay(): errors', () => {
   it('a target that refuses: rejects with ECONNREFUSED and closes the client', async () => {
     const gone = await listening(net.createServer());
     const port = (gone.address() as net.AddressInfo).port;
+    // The relay takes its own port while `gone` still holds this one: a port just freed
+    // could otherwise be the relay's own, which would then relay to itself.
+    const relay = await startRelay(port);
     await closeServer(gone); // nothing listens on port now
-    const relay = await startRelay(port); // where nothing listens
     try {
       const client = net.connect({ port: relay.port, host: '127.0.0.1' });
       client.on('error', () => {});
