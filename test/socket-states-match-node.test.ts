@@ -39,7 +39,9 @@ const CALLS: Record<string, (s: nodeNet.Socket, log: Log) => unknown> = {
   "end('x')": (s) => s.end('x'),
   'destroy()': (s) => s.destroy(),
   'destroy(err)': (s) => s.destroy(new Error('E')),
-  'setTimeout(5, cb)': (s, log) => s.setTimeout(5, () => log('timeout cb')),
+  // Long enough that a connect under way (Wine is slow to complete one) finishes first on
+  // both implementations: a 5 ms timer raced it.
+  'setTimeout(100, cb)': (s, log) => s.setTimeout(100, () => log('timeout cb')),
   'setNoDelay()': (s) => s.setNoDelay(),
   'setKeepAlive(true, 100)': (s) => s.setKeepAlive(true, 100),
   'address()': (s) => s.address(),
