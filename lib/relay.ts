@@ -37,15 +37,13 @@ export interface RelayResult {
 /** Default RelayOptions.highWaterMark. */
 export const RELAY_HIGH_WATER_MARK = 64 * 1024;
 
-/** Forwarding.onEnd's status and forward()'s when stopped from JS (lib/socket.ts). */
-const STOPPED = 1;
+/** Forwarding.onEnd's status (lib/socket.ts) and forward()'s when stopped from JS. */
+export const STOPPED = 1;
 
 /** One direction being forwarded. */
 export interface Forward {
   /** Stops forwarding; what was already read still reaches the destination. */
   stop(): void;
-  /** Whether the bytes move inside the addon now. */
-  readonly native: boolean;
   /** Bytes forwarded so far. */
   bytes(): number;
 }
@@ -168,9 +166,6 @@ function nativeForward(
       else if (linked) src._unforward(); // finishes with STOPPED
       else finish(STOPPED);
     },
-    get native() {
-      return linked;
-    },
     bytes() {
       if (fallback !== undefined) return bytes + fallback.bytes();
       return bytes + (linked && src._ovId !== 0 ? Math.max(0, native.forwarded(src._ovId)) : 0);
@@ -212,7 +207,6 @@ function jsForward(src: Duplex, dst: Writable, end: boolean, onDone: (status: nu
       src.pause();
       finish(STOPPED);
     },
-    native: false,
     bytes: () => bytes,
   };
 }

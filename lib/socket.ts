@@ -11,7 +11,7 @@ import * as netUtil from 'node:net';
 import { EventKind, ensureStarted, importScope, native, registerHandle, type HandleOwner } from './binding';
 import { admit, forget, report, type Budgeted } from './budget';
 import { isPipeName } from './args';
-import { canForwardNatively, forward, RELAY_HIGH_WATER_MARK, type Forward } from './relay';
+import { canForwardNatively, forward, RELAY_HIGH_WATER_MARK, STOPPED, type Forward } from './relay';
 import { checkWriteLimit, config } from './config';
 import {
   ERR_INVALID_ARG_TYPE,
@@ -1315,8 +1315,6 @@ export interface Forwarding {
   dest: Socket;
   onEnd(status: number, bytes: number): void;
 }
-/** Forwarding.onEnd's status when it was stopped from JS. */
-export const STOPPED = 1;
 
 /** A pipe() whose bytes move inside the addon: its destination and what undoes it. */
 interface NativePipe {
