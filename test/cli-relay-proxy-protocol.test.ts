@@ -59,17 +59,19 @@ describe('overlapped relay: PROXY protocol', () => {
     try {
       const client = net.connect(relay.port, '127.0.0.1');
       await once(client, 'connect');
+      const clientPort = client.localPort; // gone once the client has closed
+      const closed = once(client, 'close'); // which may come before the target's bytes are read
       client.resume();
       client.end('payload');
       while (received === undefined) await new Promise((r) => setTimeout(r, 5));
       const p = parse(await received);
       expect(p.version).toBe(version);
       expect(p.src).toBe('127.0.0.1');
-      expect(p.srcPort).toBe(client.localPort);
+      expect(p.srcPort).toBe(clientPort);
       expect(p.dst).toBe('127.0.0.1');
       expect(p.dstPort).toBe(relay.port);
       expect(p.rest).toBe('payload');
-      await once(client, 'close');
+      await closed;
     } finally {
       expect(await relay.stop()).toBe(0);
       await closeServer(target);

@@ -1,5 +1,7 @@
 // `overlapped relay`: a TCP relay for many connections, each accepted connection relayed to a
-// target with relay() (lib/relay.ts), so its bytes never enter JS.
+// target inside the addon (native/core/relay.h), so its bytes never enter JS: on a native
+// backend as a pair of handle ids with no Socket objects (worker-native.ts), on the node
+// backend through relay() (worker-sockets.ts).
 //
 // One process holds at most its open-file limit of descriptors (two per relayed connection),
 // so past one process the relay runs workers (node:cluster) that each listen on the same port
@@ -11,15 +13,14 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import * as overlapped from '../index';
-import { openRelay, type OpenRelay } from '../relay';
 import type { Endpoint, RelayConfig } from './args';
-import { proxyHeader } from './proxy-header';
+import { Balancer, type Figures, type Log } from './balance';
+import { startNativeWorker } from './worker-native';
+import { startSocketWorker } from './worker-sockets';
 
-type Socket = overlapped.Socket;
+export type { Figures, Log };
 
 // ---- logging ----------------------------------------------------------------------------------
-
-export type Log = (event: string, fields?: Record<string, unknown>) => void;
 
 export function makeLog(json: boolean): Log {
   return (event, fields = {}) => {
@@ -36,22 +37,6 @@ export function makeLog(json: boolean): Log {
 }
 
 // ---- figures ----------------------------------------------------------------------------------
-
-/** One worker's figures, summed by the primary. */
-export interface Figures {
-  connections: number;
-  accepted: number;
-  bytesUp: number; // client to target
-  bytesDown: number;
-  closed: Record<string, number>; // by how: ok, error, idle, drain
-  connectFailures: Record<string, number>; // by reason: refused, timeout, ports, other
-  targetsUp: Record<string, number>; // 1 up, 0 skipped
-  poolBuffers: number;
-  poolBuffersInUse: number;
-  relayBytesQueued: number;
-  budgetQueued: number;
-  writeBudget: number;
-}
 
 function sum(all: Figures[]): Figures {
   const out: Figures = {
@@ -145,232 +130,23 @@ export function metricsText(f: Figures): string {
 
 // ---- one relaying process ---------------------------------------------------------------------
 
-interface Target extends Endpoint {
-  name: string;
-  downUntil: number; // skipped until then
-  backoff: number; // ms, doubled per failure
-}
-
-interface Conn {
-  client: Socket;
-  upstream: Socket | undefined;
-  relay: OpenRelay | undefined;
-  moved: number; // bytes both ways at the last look
-  quietSince: number;
-}
-
-export interface Worker {
-  port: number;
-  figures(): Figures;
-  drain(timeout: number): Promise<void>;
-}
-
-/** Classifies an outbound connect's failure for the figures and the log. */
-function connectReason(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return 'refused';
-    case 'ETIMEDOUT':
-      return 'timeout';
-    case 'EADDRNOTAVAIL':
-    case 'EADDRINUSE':
-    case 'ENOBUFS':
-      return 'ports';
-    default:
-      return 'other';
-  }
-}
-
-export async function startWorker(config: RelayConfig, log: Log, reusePort: boolean): Promise<Worker> {
-  const targets: Target[] = config.targets.map((t) => ({ ...t, name: `${t.host}:${t.port}`, downUntil: 0, backoff: 0 }));
-  const live = new Set<Conn>();
-  const closed: Record<string, number> = {};
-  const connectFailures: Record<string, number> = {};
-  let accepted = 0;
-  let doneUp = 0;
-  let doneDown = 0;
-  let next = 0;
-  let source = 0;
-  let draining = false;
-
-  // Round-robin over the targets in rotation; when none is, the one back soonest (its try
-  // is how a recovery is noticed).
-  const pick = (tried: Set<Target>): Target | undefined => {
-    const now = Date.now();
-    for (let i = 0; i < targets.length; i++) {
-      const t = targets[(next + i) % targets.length];
-      if (!tried.has(t) && t.downUntil <= now) {
-        next = (next + i + 1) % targets.length;
-        return t;
-      }
-    }
-    let soonest: Target | undefined;
-    for (const t of targets) if (!tried.has(t) && (soonest === undefined || t.downUntil < soonest.downUntil)) soonest = t;
-    return soonest;
-  };
-  const markDown = (t: Target, reason: string): void => {
-    t.backoff = Math.min(t.backoff === 0 ? 500 : t.backoff * 2, 30_000);
-    t.downUntil = Date.now() + t.backoff;
-    log('target-down', { target: t.name, reason, retry_ms: t.backoff });
-  };
-  const markUp = (t: Target): void => {
-    if (t.backoff !== 0) log('target-up', { target: t.name });
-    t.backoff = 0;
-    t.downUntil = 0;
-  };
-
-  const finish = (conn: Conn, how: string): void => {
-    if (!live.delete(conn)) return;
-    closed[how] = (closed[how] ?? 0) + 1;
-    if (conn.relay !== undefined) {
-      const b = conn.relay.bytes();
-      doneUp += b.aToB;
-      doneDown += b.bToA;
-    }
-  };
-
-  const connectUpstream = (conn: Conn, tried: Set<Target>): void => {
-    const t = pick(tried);
-    if (t === undefined || conn.client.destroyed) {
-      log('no-target', { client: `${conn.client.remoteAddress}:${conn.client.remotePort}` });
-      conn.client.destroy();
-      finish(conn, 'error');
-      return;
-    }
-    tried.add(t);
-    const localAddress = config.sources.length > 0 ? config.sources[source++ % config.sources.length] : undefined;
-    // No Nagle either side: a relay forwards what arrives as it arrives, and must not hold a
-    // small message back for the peer's delayed ACK (40 ms a round trip), as HAProxy does not.
-    const up = overlapped.connect({ host: t.host, port: t.port, localAddress, allowHalfOpen: true, noDelay: true }) as unknown as Socket;
-    conn.upstream = up;
-    const timer = setTimeout(() => {
-      const err = Object.assign(new Error(`connect ETIMEDOUT ${t.name}`), { code: 'ETIMEDOUT', syscall: 'connect' });
-      up.destroy(err);
-    }, config.connectTimeout);
-    const onError = (err: NodeJS.ErrnoException): void => {
-      clearTimeout(timer);
-      const reason = connectReason(err);
-      connectFailures[reason] = (connectFailures[reason] ?? 0) + 1;
-      if (reason === 'ports') {
-        log('source-ports-exhausted', { target: t.name, source: localAddress ?? 'default', code: err.code });
-      } else {
-        markDown(t, err.code ?? reason);
-      }
-      if (!draining && tried.size < targets.length) {
-        connectUpstream(conn, tried);
-      } else {
-        log('no-target', { client: `${conn.client.remoteAddress}:${conn.client.remotePort}`, tried: tried.size });
-        conn.client.destroy();
-        finish(conn, 'error');
-      }
-    };
-    up.once('error', onError);
-    up.once('connect', () => {
-      clearTimeout(timer);
-      up.removeListener('error', onError);
-      markUp(t);
-      if (conn.client.destroyed) {
-        up.destroy();
-        finish(conn, 'error');
-        return;
-      }
-      if (config.proxyProtocol !== undefined) {
-        up.write(
-          proxyHeader(config.proxyProtocol, {
-            srcAddress: conn.client.remoteAddress ?? '',
-            srcPort: conn.client.remotePort ?? 0,
-            dstAddress: conn.client.localAddress ?? '',
-            dstPort: conn.client.localPort ?? 0,
-          }),
-        );
-      }
-      conn.relay = openRelay(conn.client, up, { highWaterMark: config.highWaterMark });
-      conn.relay.done.then(
-        () => finish(conn, 'ok'),
-        (err: NodeJS.ErrnoException) => {
-          if (!live.has(conn)) return; // closed by the idle sweep or the drain
-          finish(conn, 'error');
-          log('relay-error', { target: t.name, code: err.code ?? err.message });
-        },
-      );
-    });
-  };
-
-  const server = overlapped.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
-    accepted++;
-    const c = client as unknown as Socket;
-    if (draining) {
-      c.destroy();
-      return;
-    }
-    c.setNoDelay(true);
-    const conn: Conn = { client: c, upstream: undefined, relay: undefined, moved: 0, quietSince: Date.now() };
-    live.add(conn);
-    // Until the relay owns it, a client's error only ends it.
-    c.on('error', () => {});
-    c.once('close', () => {
-      if (conn.relay === undefined) {
-        conn.upstream?.destroy();
-        finish(conn, 'error');
-      }
-    });
-    connectUpstream(conn, new Set());
-  });
-  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: config.listen.host, port: config.listen.port, backlog: 4096, reusePort }, () => {
-      server.removeListener('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', (err: NodeJS.ErrnoException) => log('accept-error', { code: err.code ?? err.message }));
-
-  // Idle connections: no byte either way for idleTimeout. One sweep for all of them.
-  let sweeper: NodeJS.Timeout | undefined;
-  if (config.idleTimeout > 0) {
-    sweeper = setInterval(
-      () => {
-        const now = Date.now();
-        for (const conn of live) {
-          if (conn.relay === undefined) continue;
-          const b = conn.relay.bytes();
-          const moved = b.aToB + b.bToA;
-          if (moved !== conn.moved) {
-            conn.moved = moved;
-            conn.quietSince = now;
-          } else if (now - conn.quietSince >= config.idleTimeout) {
-            finish(conn, 'idle');
-            conn.client.destroy();
-            conn.upstream?.destroy();
-          }
-        }
-      },
-      Math.max(10, Math.min(1000, config.idleTimeout / 4)),
-    );
-    sweeper.unref();
-  }
-
+/**
+ * Starts relaying in this process. On a native backend connections never become Sockets
+ * (worker-native.ts); on the node backend they are Sockets joined by relay() (worker-sockets.ts).
+ */
+export async function startWorker(config: RelayConfig, log: Log, reusePort: boolean): Promise<{ port: number; figures(): Figures; drain(timeout: number): Promise<void> }> {
+  const b = new Balancer(config, log);
+  const worker = overlapped.backend === 'node' ? await startSocketWorker(config, b, reusePort) : await startNativeWorker(config, b, reusePort);
   return {
-    port: (server.address() as AddressInfo).port,
+    port: worker.port,
     figures() {
-      let up = doneUp;
-      let down = doneDown;
-      for (const conn of live) {
-        if (conn.relay === undefined) continue;
-        const b = conn.relay.bytes();
-        up += b.aToB;
-        down += b.bToA;
-      }
       const s = overlapped.stats();
       return {
-        connections: live.size,
-        accepted,
-        bytesUp: up,
-        bytesDown: down,
-        closed: { ...closed },
-        connectFailures: { ...connectFailures },
-        targetsUp: Object.fromEntries(targets.map((t) => [t.name, t.downUntil <= Date.now() ? 1 : 0])),
+        ...worker.figures(),
+        accepted: b.accepted,
+        closed: { ...b.closed },
+        connectFailures: { ...b.connectFailures },
+        targetsUp: b.targetsUp(),
         poolBuffers: s.poolBuffers,
         poolBuffersInUse: s.buffersInUse,
         relayBytesQueued: s.relayBytesQueued,
@@ -378,18 +154,7 @@ export async function startWorker(config: RelayConfig, log: Log, reusePort: bool
         writeBudget: s.writeBudget,
       };
     },
-    async drain(timeout) {
-      draining = true;
-      server.close();
-      if (sweeper) clearInterval(sweeper);
-      const deadline = Date.now() + timeout;
-      while (live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      for (const conn of [...live]) {
-        finish(conn, 'drain');
-        conn.client.destroy();
-        conn.upstream?.destroy();
-      }
-    },
+    drain: (timeout) => worker.drain(timeout),
   };
 }
 
