@@ -23,6 +23,7 @@ constexpr size_t kMaxSlices = 16;
 Relay::~Relay() {
   for (auto& kv : outs_)
     for (const Chunk& c : kv.second->q) FreeChunk(c);
+  if (room_.data != nullptr) free(room_.data);
   for (uint8_t* p : spare_) free(p);
 }
 
@@ -126,10 +127,17 @@ void Relay::MaybeFree(Out* o) {
 // ---- reads (the backend's side) -----------------------------------------------------------------
 
 uint8_t* Relay::Room(Out* o, size_t len) {
+  room_used_ = false;
   if (!o->q.empty()) {
     Chunk& last = o->q.back();
     if (last.cap - last.len >= len && last.cap != 0) return last.data + last.len;
   }
+  // A fresh chunk joins the queue only once bytes land in it (Added): a read that finds
+  // nothing (a backend tries one as soon as a socket may be readable) leaves no empty chunk
+  // behind, and an idle link holds no memory.
+  room_used_ = true;
+  if (room_.data != nullptr && room_.cap >= len) return room_.data;  // offered before, unused
+  if (room_.data != nullptr) FreeChunk(room_);
   size_t cap = len > kChunk ? len : kChunk;
   uint8_t* data;
   if (cap == kChunk && !spare_.empty()) {
@@ -138,12 +146,17 @@ uint8_t* Relay::Room(Out* o, size_t len) {
   } else {
     data = static_cast<uint8_t*>(malloc(cap));
   }
-  o->q.push_back(Chunk{data, 0, cap, false});
+  room_ = Chunk{data, 0, cap, false};
   return data;
 }
 
 void Relay::Added(Route* l, size_t len) {
   Out* o = l->out;
+  if (room_used_) {  // the bytes are in the fresh chunk Room() offered
+    room_used_ = false;
+    o->q.push_back(room_);
+    room_ = Chunk{nullptr, 0, 0, false};
+  }
   o->q.back().len += len;
   o->queued += len;
   l->bytes += len;
@@ -165,6 +178,7 @@ void Relay::EmitData(int32_t id, const uint8_t* data, size_t len, size_t more) {
     out_->EmitData(id, data, len, more);
     return;
   }
+  if (len == 0) return;
   memcpy(Room(l->out, len), data, len);
   Added(l, len);
 }

@@ -191,6 +191,10 @@ class Relay final : public Backend, public EventSink {
   };
   std::vector<Restore> restore_;  // reads to give back to JS's ask at the end of the batch
   std::vector<uint8_t*> spare_;  // free chunks of kChunk bytes, kept for reuse
+  // The fresh chunk Room() last offered, not yet in any queue (data null: none), and whether
+  // the last Room() offered it (else the tail of the queue's last chunk).
+  Chunk room_{nullptr, 0, 0, false};
+  bool room_used_ = false;
   std::vector<Slice> slices_;
   uint64_t bytes_queued_ = 0, bytes_queued_peak_ = 0, bytes_forwarded_ = 0;
 };
