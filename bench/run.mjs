@@ -81,6 +81,7 @@ const pinned = (cpu, argv) => (os.cpus().length > 1 ? ['taskset', '-c', String(c
 
 // The port a server listens on: the first line it prints, or (`overlapped relay`, whose log
 // goes to stderr) the address of its 'listening' line.
+let relayBackend = 'unknown'; // what `overlapped relay` says it runs on
 function portOf(srv, server) {
   if (server.portFrom === 'haproxy') return new Promise((r) => setTimeout(() => r(haproxyPort), 500));
   const input = server.portFrom === 'stderr' ? srv.stderr : srv.stdout;
@@ -91,6 +92,7 @@ function portOf(srv, server) {
         if (server.portFrom !== 'stderr') return Number(line);
         const m = / listening address=\S+:(\d+)/.exec(line);
         if (m) {
+          relayBackend = / backend=(\S+)/.exec(line)?.[1] ?? relayBackend;
           input.resume(); // the rest of its log is not read
           return Number(m[1]);
         }
@@ -263,7 +265,9 @@ for (const scenario of scenarios) {
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 let md = `# npm run bench${quick ? ' --quick' : ''}, ${started.toISOString().slice(0, 10)}\n\n`;
 md += `Linux ${kernel}, ${cpuModel}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; overlapped backend ${backendName}. `;
-md += `${RUNS} interleaved run(s) of ${SECONDS} s (after 1 s of warm-up) per server and scenario, medians; load generator on CPU 0, server on CPU 1.\n\n`;
+md += `${RUNS} interleaved run(s) of ${SECONDS} s (after 1 s of warm-up) per server and scenario, medians; load generator on CPU 0, server on CPU 1.`;
+if (groups.some((g) => g.name === 'relay')) md += ` \`overlapped relay\` ran on the ${relayBackend} backend.`;
+md += '\n\n';
 md += '| scenario | server | msg/s | MB/s | p50 us | p99 us | server CPU us/msg (idle: KB/conn) | peak RSS MiB | / node:net | / C |\n';
 md += '|---|---|---|---|---|---|---|---|---|---|\n';
 for (const r of rows) {

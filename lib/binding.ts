@@ -335,6 +335,9 @@ function choose(): BackendName {
     }
     return name;
   }
+  // A preference, not an order: taken when that backend can run here, else the usual order.
+  const preferred = process.env.OVERLAPPED_PREFER_BACKEND as BackendName | undefined;
+  if (preferred && preferred !== 'node' && backendProbe[preferred] === 'ok') return preferred;
   const name = BACKENDS.find((b) => backendProbe[b] === 'ok') as BackendName; // 'node' always is
   if (name === 'node') {
     // One warning per environment, here where the choice is made: the program runs, on

@@ -19,6 +19,12 @@ function main(argv: string[]): void {
     if (err instanceof UsageError) fail(err.message);
     throw err;
   }
+  // On Linux the relay prefers the epoll backend (OVERLAPPED_BACKEND still decides when set).
+  // Measured (docs/benchmark.md, "Relaying"): relaying through io_uring cost about twice
+  // epoll's CPU per message, a third of it in the socket lock that an armed receive's task
+  // work waits on while the peer's CPU delivers the next segment; a readiness poll in its
+  // place did not help. The workers of --workers inherit the preference.
+  if (process.platform === 'linux') process.env.OVERLAPPED_PREFER_BACKEND ??= 'epoll';
   // Loaded only now: a usage error needs no backend.
   const { runRelay } = require('./relay') as typeof import('./relay');
   runRelay(config).catch((err: Error) => {
