@@ -162,6 +162,8 @@ class Backend {
   virtual int SetNoDelay(int32_t id, bool on) = 0;
   virtual int SetKeepAlive(int32_t id, bool on, unsigned delay_secs) = 0;
   virtual int GetAddress(int32_t id, bool peer, SockAddr* out) = 0;
+  // Whether id is an open socket (connected or connecting; not a listener, not closing).
+  virtual bool IsSocket(int32_t id) const = 0;
   // A referenced handle keeps the event loop alive (node's ref()/unref()).
   virtual int SetRef(int32_t id, bool ref) = 0;
   // Whether reads may take more than one pool buffer (up to kMaxRead). JS turns it off while

@@ -50,6 +50,7 @@ class BackendBase : public Backend {
 
   int SetRef(int32_t id, bool ref) final;
   void SetLargeReads(bool on) final { large_reads_ = on; }
+  bool IsSocket(int32_t id) const final { return FindSocket(id) != nullptr; }
 
  protected:
   // ---- handles ----

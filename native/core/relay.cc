@@ -41,11 +41,7 @@ void Relay::FreeChunk(const Chunk& c) {
 int Relay::Link(int32_t src, int32_t dst, uint32_t cap, bool reading) {
   if (src == dst) return kErrInval;
   if (FindLink(src) != nullptr) return kErrBusy;
-  // Both must be open sockets: the backend answers an address query only for those.
-  SockAddr a;
-  int r = inner_->GetAddress(src, false, &a);
-  if (r == 0) r = inner_->GetAddress(dst, false, &a);
-  if (r < 0) return r;
+  if (!inner_->IsSocket(src) || !inner_->IsSocket(dst)) return kErrBadF;
   Out* o = FindOut(dst);
   if (o == nullptr) {
     auto fresh = std::make_unique<Out>();

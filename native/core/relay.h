@@ -76,6 +76,7 @@ class Relay final : public Backend, public EventSink {
   int GetAddress(int32_t id, bool peer, SockAddr* out) override {
     return inner_->GetAddress(id, peer, out);
   }
+  bool IsSocket(int32_t id) const override { return inner_->IsSocket(id); }
   int SetRef(int32_t id, bool ref) override { return inner_->SetRef(id, ref); }
   void SetLargeReads(bool on) override { inner_->SetLargeReads(on); }
   void GetStats(Stats* out) const override;
