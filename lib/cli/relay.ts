@@ -204,15 +204,24 @@ export async function runRelay(config: RelayConfig): Promise<void> {
   if (workers === 1) {
     applyConfig(config);
     const worker = await startWorker(config, log, false);
-    log('listening', { address: `${config.listen.host}:${worker.port}`, targets: config.targets.map((t) => `${t.host}:${t.port}`).join(','), backend: overlapped.backend, workers: 1 });
-    await supervise(config, log, () => worker.figures(), (timeout) => worker.drain(timeout));
+    const listening = { address: `${config.listen.host}:${worker.port}`, targets: config.targets.map((t) => `${t.host}:${t.port}`).join(','), backend: overlapped.backend, workers: 1 };
+    await supervise(config, log, listening, () => worker.figures(), (timeout) => worker.drain(timeout));
     return;
   }
   await runPrimary(config, log, workers);
 }
 
 // The stats line, the metrics endpoint and the signals, around whatever does the relaying.
-async function supervise(config: RelayConfig, log: Log, figures: () => Figures, drain: (timeout: number) => Promise<void>): Promise<void> {
+// 'listening' is logged once the signal handlers are in place: whoever reads it may send
+// SIGTERM at once, and before the handlers that would end the process unsaid (no drain, no
+// exit status).
+async function supervise(
+  config: RelayConfig,
+  log: Log,
+  listening: Record<string, unknown>,
+  figures: () => Figures,
+  drain: (timeout: number) => Promise<void>,
+): Promise<void> {
   const metrics = config.metrics !== undefined ? startMetrics(config.metrics, figures, log) : undefined;
   let statsTimer: NodeJS.Timeout | undefined;
   if (config.stats > 0) {
@@ -233,6 +242,7 @@ async function supervise(config: RelayConfig, log: Log, figures: () => Figures, 
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    log('listening', listening);
   });
   if (statsTimer) clearInterval(statsTimer);
   metrics?.close();
@@ -266,10 +276,10 @@ async function runPrimary(config: RelayConfig, log: Log, workers: number): Promi
   // the others join it.
   const port = await fork(config.listen.port);
   await Promise.all(Array.from({ length: workers - 1 }, () => fork(port)));
-  log('listening', { address: `${config.listen.host}:${port}`, targets: config.targets.map((t) => `${t.host}:${t.port}`).join(','), backend: overlapped.backend, workers });
   await supervise(
     config,
     log,
+    { address: `${config.listen.host}:${port}`, targets: config.targets.map((t) => `${t.host}:${t.port}`).join(','), backend: overlapped.backend, workers },
     () => sum([...latest.values()]),
     async (timeout) => {
       stopping = true;
@@ -288,7 +298,6 @@ async function runWorkerProcess(config: RelayConfig, log: Log): Promise<void> {
   const send = (m: Message): void => {
     if (process.connected) process.send?.(m);
   };
-  send({ type: 'listening', port: worker.port });
   // Figures at twice the stats rate (or every second for metrics), for the primary to sum.
   const every = config.stats > 0 ? Math.min(1000, (config.stats * 1000) / 2) : 1000;
   const timer = setInterval(() => send({ type: 'figures', figures: worker.figures() }), every);
@@ -298,4 +307,5 @@ async function runWorkerProcess(config: RelayConfig, log: Log): Promise<void> {
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', () => {}); // the primary decides; it sends SIGTERM
+  send({ type: 'listening', port: worker.port }); // after the handlers (see supervise())
 }
