@@ -15,6 +15,12 @@ constexpr size_t kChunk = kMaxRead;
 // Free chunks kept for reuse across all links, so that a busy relay does not call malloc per
 // read; beyond this, freed memory goes back to the system (idle links hold none).
 constexpr size_t kSpareChunks = 64;
+// A read this small is moved out of its read-sized chunk into a chunk of its own size class,
+// and the large one is offered to the next read. With many busy links (1000 relayed
+// ping-pongs), a 64 KiB chunk per message in flight outran the spares, and malloc gave the
+// heap back and took it again (brk, and fresh zeroed pages) about once per ten messages.
+constexpr size_t kSmallChunk = 4096;
+constexpr size_t kSpareSmall = 1024;  // 4 MiB at most
 // Slices per Write(): as many chunks as a gathered send takes at once.
 constexpr size_t kMaxSlices = 16;
 
@@ -25,11 +31,14 @@ Relay::~Relay() {
     for (const Chunk& c : kv.second->q) FreeChunk(c);
   if (room_.data != nullptr) free(room_.data);
   for (uint8_t* p : spare_) free(p);
+  for (uint8_t* p : spare_small_) free(p);
 }
 
 void Relay::FreeChunk(const Chunk& c) {
   if (c.cap == 0) return;  // a JS write's bytes: JS owns them
-  if (c.cap == kChunk && spare_.size() < kSpareChunks) {
+  if (c.cap == kSmallChunk && spare_small_.size() < kSpareSmall) {
+    spare_small_.push_back(c.data);
+  } else if (c.cap == kChunk && spare_.size() < kSpareChunks) {
     spare_.push_back(c.data);
   } else {
     free(c.data);
@@ -134,24 +143,36 @@ uint8_t* Relay::Room(Out* o, size_t len) {
   room_used_ = true;
   if (room_.data != nullptr && room_.cap >= len) return room_.data;  // offered before, unused
   if (room_.data != nullptr) FreeChunk(room_);
-  size_t cap = len > kChunk ? len : kChunk;
+  room_ = NewChunk(len);
+  return room_.data;
+}
+
+Relay::Chunk Relay::NewChunk(size_t len) {
+  size_t cap = len <= kSmallChunk ? kSmallChunk : len > kChunk ? len : kChunk;
+  std::vector<uint8_t*>* spare = cap == kSmallChunk ? &spare_small_ : cap == kChunk ? &spare_ : nullptr;
   uint8_t* data;
-  if (cap == kChunk && !spare_.empty()) {
-    data = spare_.back();
-    spare_.pop_back();
+  if (spare != nullptr && !spare->empty()) {
+    data = spare->back();
+    spare->pop_back();
   } else {
     data = static_cast<uint8_t*>(malloc(cap));
   }
-  room_ = Chunk{data, 0, cap, false};
-  return data;
+  return Chunk{data, 0, cap, false};
 }
 
 void Relay::Added(Route* l, size_t len) {
   Out* o = l->out;
   if (room_used_) {  // the bytes are in the fresh chunk Room() offered
     room_used_ = false;
-    o->q.push_back(room_);
-    room_ = Chunk{nullptr, 0, 0, false};
+    if (len <= kSmallChunk && room_.cap > kSmallChunk) {
+      // A small read in a large room: it moves to a small chunk, the room stays on offer.
+      Chunk small = NewChunk(len);
+      memcpy(small.data, room_.data, len);
+      o->q.push_back(small);
+    } else {
+      o->q.push_back(room_);
+      room_ = Chunk{nullptr, 0, 0, false};
+    }
   }
   o->q.back().len += len;
   o->queued += len;

@@ -166,6 +166,7 @@ class Relay final : public Backend, public EventSink {
     return it == links_.end() ? nullptr : &it->second;
   }
   uint8_t* Room(Out* o, size_t len);
+  Chunk NewChunk(size_t len);  // a chunk of len's size class, from the spares if one is free
   void Added(Route* l, size_t len);
   void MarkDirty(Out* o);
   // Sends what o's queue holds, as far as the kernel takes it at once (batch context only).
@@ -192,6 +193,7 @@ class Relay final : public Backend, public EventSink {
   };
   std::vector<Restore> restore_;  // reads to give back to JS's ask at the end of the batch
   std::vector<uint8_t*> spare_;  // free chunks of kChunk bytes, kept for reuse
+  std::vector<uint8_t*> spare_small_;  // and of kSmallChunk bytes
   // The fresh chunk Room() last offered, not yet in any queue (data null: none), and whether
   // the last Room() offered it (else the tail of the queue's last chunk).
   Chunk room_{nullptr, 0, 0, false};
