@@ -55,6 +55,7 @@ const LEFT_OUT = {
   'cli-relay-targets.test.ts': 'spawns the bin from dist/ as a child process',
   'cli-relay-proxy-protocol.test.ts': 'spawns the bin from dist/ as a child process',
   'cli-relay-idle.test.ts': 'spawns the bin from dist/ as a child process',
+  'cli-relay-many.test.ts': 'spawns the bin from dist/ as a child process (relay-many.test.ts relays 2000 connections here)',
   'cli-relay-max-connections.test.ts': 'spawns the bin from dist/ as a child process, and stops it with SIGTERM (Windows has none: no drain, no exit status)',
   'cli-relay-source-ports.test.ts': 'needs a network namespace (unshare -n) and Linux sysctls',
 };
