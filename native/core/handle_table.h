@@ -32,6 +32,9 @@ class HandleTable {
     return MakeId(index, slots_[index].gen);
   }
 
+  // The slot an id names (valid or stale), for tables kept beside this one.
+  static uint32_t IndexOf(int32_t id) { return (static_cast<uint32_t>(id) & kMaxSlots) - 1; }
+
   T* Get(int32_t id) const {
     if (id <= 0) return nullptr;
     uint32_t index = (static_cast<uint32_t>(id) & kMaxSlots) - 1;

@@ -27,8 +27,9 @@ constexpr size_t kMaxSlices = 16;
 }  // namespace
 
 Relay::~Relay() {
-  for (auto& kv : outs_)
-    for (const Chunk& c : kv.second->q) FreeChunk(c);
+  for (Slot& s : slots_)
+    if (s.out != nullptr)
+      for (const Chunk& c : s.out->q) FreeChunk(c);
   if (room_.data != nullptr) free(room_.data);
   for (uint8_t* p : spare_) free(p);
   for (uint8_t* p : spare_small_) free(p);
@@ -56,11 +57,18 @@ int Relay::Link(int32_t src, int32_t dst, uint32_t cap, bool reading) {
     auto fresh = std::make_unique<Out>();
     fresh->id = dst;
     o = fresh.get();
-    outs_.emplace(dst, std::move(fresh));
+    Slot& d = GrowTo(dst);
+    d.out = std::move(fresh);
+    d.out_id = dst;
+    ++outs_;
   }
   o->cap = cap > 0 ? cap : 1;
   o->srcs.push_back(src);
-  Route& l = links_[src];
+  Slot& s = GrowTo(src);
+  s.link_id = src;
+  s.route = Route{};
+  ++links_;
+  Route& l = s.route;
   l.out = o;
   // The backend reads src as JS last asked; from now on what JS asks is combined with the
   // destination's room (SetReading).
@@ -92,7 +100,9 @@ void Relay::Detach(int32_t src, Route* l) {
       break;
     }
   }
-  links_.erase(src);
+  Slot* s = SlotOf(src);
+  s->link_id = 0;
+  --links_;
 }
 
 void Relay::End(int32_t src, Route* l, int32_t status) {
@@ -126,7 +136,14 @@ void Relay::MaybeFree(Out* o) {
   if (o->dirty || !o->srcs.empty() || !o->q.empty() || o->inflight != 0 || o->direct ||
       o->shutdown || o->error != 0)
     return;
-  outs_.erase(o->id);
+  EraseOut(o->id);
+}
+
+void Relay::EraseOut(int32_t id) {
+  Slot* s = SlotOf(id);
+  s->out_id = 0;
+  s->out.reset();
+  --outs_;
 }
 
 // ---- reads (the backend's side) -----------------------------------------------------------------
@@ -216,7 +233,7 @@ void Relay::CommitData(int32_t id, size_t len) {
 }
 
 void Relay::Emit(EventKind kind, int32_t id, int32_t result) {
-  if (links_.empty() && outs_.empty()) {
+  if (links_ == 0 && outs_ == 0) {
     out_->Emit(kind, id, result);
     return;
   }
@@ -273,7 +290,7 @@ void Relay::Emit(EventKind kind, int32_t id, int32_t result) {
         EndAll(o, kErrCanceled);
         for (const Chunk& c : o->q) FreeChunk(c);
         bytes_queued_ -= o->queued;
-        outs_.erase(id);  // a stale entry in dirty_ finds nothing
+        EraseOut(id);  // a stale entry in dirty_ finds nothing
       }
       break;
     }
@@ -373,7 +390,7 @@ void Relay::Service(Out* o) {
 }
 
 int Relay::Write(int32_t id, const Slice* slices, size_t count) {
-  Out* o = outs_.empty() ? nullptr : FindOut(id);
+  Out* o = FindOut(id);
   if (o == nullptr) return inner_->Write(id, slices, count);
   if (o->error != 0) return o->error;
   if (o->queued == 0 && o->inflight == 0 && !o->direct) {
@@ -400,7 +417,7 @@ int Relay::Write(int32_t id, const Slice* slices, size_t count) {
 }
 
 int Relay::Shutdown(int32_t id) {
-  Out* o = outs_.empty() ? nullptr : FindOut(id);
+  Out* o = FindOut(id);
   if (o == nullptr || o->error != 0 || (o->queued == 0 && o->inflight == 0))
     return inner_->Shutdown(id);
   o->shutdown = true;  // after the forwarded bytes still queued
@@ -450,7 +467,7 @@ void Relay::Flush() {
 
 void Relay::GetStats(Stats* out) const {
   inner_->GetStats(out);
-  out->relay.links = static_cast<uint32_t>(links_.size());
+  out->relay.links = static_cast<uint32_t>(links_);
   out->relay.bytes_queued = bytes_queued_;
   out->relay.bytes_queued_peak = bytes_queued_peak_;
   out->relay.bytes_forwarded = bytes_forwarded_;
