@@ -1,13 +1,21 @@
 // Cross-builds the addon for Windows x64 with mingw-w64 (Debian's g++-mingw-w64-x86-64-posix) into
-// prebuilds/win32-x64/overlapped.node, which node-gyp-build picks on Windows.
+// prebuilds/win32-x64/overlapped.napi.node, stripped, which node-gyp-build picks on Windows
+// (`napi`: a Node-API build, for every Node version).
 //
 // The source list is binding.gyp's (common sources plus the OS=='win' condition), so there is
-// one list. Node-API comes from the node-api-headers package, whose def/node_api.def makes the
-// import library for node.exe; the few libuv functions the IOCP backend uses (node.exe
-// exports libuv too) get their own lines in the same .def. The C++ runtime is linked
-// statically: the .node needs no DLL beyond Windows' own and node.exe.
+// one list, plus native/win/delay_load_hook.cc (below). Node-API comes from the
+// node-api-headers package, whose def/node_api.def makes the import library for node.exe; the
+// few libuv functions the IOCP backend uses (node.exe exports libuv too) get their own lines in
+// the same .def. The C++ runtime is linked statically: the .node needs no DLL beyond Windows'
+// own and the host executable.
+//
+// The import library is a delay-import one (dlltool -y), resolved through the hook in
+// native/win/delay_load_hook.cc from whatever executable loaded the addon, as node-gyp does
+// for MSVC builds: a plain import of "node.exe" fails to load under a renamed node.exe or in
+// Electron (issue #13). binding.gyp does not list the hook because node-gyp on Windows adds
+// its own; this script is the only build that needs it.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +34,7 @@ const gyp = JSON.parse(
 );
 const target = gyp.targets[0];
 const win = target.conditions.find(([cond]) => cond === "OS=='win'")[1];
-const sources = [...target.sources, ...win.sources].map((s) => join(root, s));
+const sources = [...target.sources, ...win.sources, 'native/win/delay_load_hook.cc'].map((s) => join(root, s));
 const defines = target.defines;
 
 const napiHeaders = dirname(require.resolve('node-api-headers/package.json'));
@@ -49,21 +57,27 @@ const uvFunctions = [
 const napiDef = readFileSync(join(napiHeaders, 'def', 'node_api.def'), 'utf8');
 const def = napiDef.replace(/^NAME .*$/m, 'NAME node.exe').trimEnd() + '\n' + uvFunctions.map((f) => `    ${f}`).join('\n') + '\n';
 writeFileSync(join(out, 'node.def'), def.startsWith('NAME') ? def : `NAME node.exe\n${def}`);
-execFileSync('x86_64-w64-mingw32-dlltool', ['-d', join(out, 'node.def'), '-l', join(out, 'libnode.a'), '-D', 'node.exe'], { stdio: 'inherit' });
+// -y: a delay-import library; its calls go through libmingwex's __delayLoadHelper2 and the hook.
+execFileSync('x86_64-w64-mingw32-dlltool', ['-d', join(out, 'node.def'), '-y', join(out, 'libnode-delay.a'), '-D', 'node.exe'], { stdio: 'inherit' });
 
 const dest = join(root, 'prebuilds', 'win32-x64');
 mkdirSync(dest, { recursive: true });
+// One binary in the folder: an older build's overlapped.node (before the napi tag) would
+// compete with this one in node-gyp-build's choice.
+for (const f of readdirSync(dest)) if (f.endsWith('.node')) rmSync(join(dest, f));
+const binary = join(dest, 'overlapped.napi.node');
 const args = [
   '-shared', '-O2', '-std=c++17', '-Wall', '-Wextra', '-fno-exceptions',
   '-D_WIN32_WINNT=0x0A00', '-DWIN32_LEAN_AND_MEAN', '-DNOMINMAX',
   ...defines.map((d) => `-D${d}`),
   `-I${join(napiHeaders, 'include')}`, `-I${addonApi}`, `-I${uvInclude}`,
   ...sources,
-  '-o', join(dest, 'overlapped.node'),
+  '-o', binary,
+  // -s: stripped (about 300 KB instead of 850 KB); prebuildify --strip's equivalent.
   // -static: libstdc++, libgcc and winpthread inside the .node (Windows' DLLs stay imports).
-  '-static', '-static-libgcc', '-static-libstdc++',
-  join(out, 'libnode.a'), '-lws2_32', '-lmswsock',
+  '-s', '-static', '-static-libgcc', '-static-libstdc++',
+  join(out, 'libnode-delay.a'), '-lws2_32', '-lmswsock',
 ];
 // The -posix flavour: its C++ runtime has std::mutex (the -win32 one does not).
 execFileSync('x86_64-w64-mingw32-g++-posix', args, { stdio: 'inherit', cwd: root });
-console.log(`built ${join(dest, 'overlapped.node')}`);
+console.log(`built ${binary}`);
