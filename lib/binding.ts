@@ -126,28 +126,85 @@ function findPackageRoot(start: string): string {
 
 // The addon, or why it could not be loaded. Failing to load is not fatal: the node backend
 // serves then (see choose() below).
+//
+// Candidates in node-gyp-build's order (a local build, then the prebuild that matches this
+// platform, arch and libc), but each is tried in turn: a local build that exists and cannot
+// load (a Linux build seen by Windows' node.exe in a shared folder, another architecture's
+// build, one made for another libc) falls through to the matching prebuild, where
+// node-gyp-build would take the build and fail. PREBUILDS_ONLY=1 skips local builds, as it
+// does for node-gyp-build.
+interface NodeGypBuild {
+  (dir: string): unknown;
+  parseTags(file: string): { file: string } | undefined;
+  matchTags(runtime: string, abi: string): (tags: unknown) => boolean;
+  compareTags(runtime: string): (a: unknown, b: unknown) => number;
+  parseTuple(name: string): { name: string } | undefined;
+  matchTuple(platform: string, arch: string): (tuple: unknown) => boolean;
+  compareTuples(a: unknown, b: unknown): number;
+}
+
+function candidates(root: string, ngb: NodeGypBuild): string[] {
+  const list = (dir: string): string[] => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  const out: string[] = [];
+  if (!process.env.PREBUILDS_ONLY) {
+    for (const kind of ['Release', 'Debug']) {
+      const dir = path.join(root, 'build', kind);
+      for (const f of list(dir)) if (f.endsWith('.node')) out.push(path.join(dir, f));
+    }
+  }
+  const runtime = process.versions.electron ? 'electron' : 'node';
+  const tuples = list(path.join(root, 'prebuilds'))
+    .map((n) => ngb.parseTuple(n))
+    .filter(ngb.matchTuple(process.platform, process.arch))
+    .sort(ngb.compareTuples) as { name: string }[];
+  for (const tuple of tuples) {
+    const dir = path.join(root, 'prebuilds', tuple.name);
+    const files = list(dir)
+      .map((f) => ngb.parseTags(f))
+      .filter(ngb.matchTags(runtime, process.versions.modules))
+      .sort(ngb.compareTags(runtime)) as { file: string }[];
+    for (const f of files) out.push(path.join(dir, f.file));
+  }
+  return out;
+}
+
 function load(): NativeBinding | Error {
   const root = findPackageRoot(__dirname);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
-  try {
-    return nodeGypBuild(root) as NativeBinding;
-  } catch (e) {
-    const tried = [
-      path.join(root, 'build', 'Release', 'overlapped.node'),
-      path.join(root, 'build', 'Debug', 'overlapped.node'),
-      path.join(root, 'prebuilds', `${process.platform}-${process.arch}`),
-    ];
-    const err = new Error(
-      `overlapped: could not load the native addon for ${process.platform}-${process.arch} ` +
-        `(node ${process.version}). Looked in:\n  ${tried.join('\n  ')}\n` +
-        `Build it with \`npm rebuild overlapped\` (needs python3, make and a C++ compiler). ` +
-        `Cause: ${(e as Error).message}`,
-    );
-    (err as Error & { code: string }).code = 'ERR_OVERLAPPED_ADDON_LOAD';
-    (err as Error & { cause: unknown }).cause = e;
-    return err;
+  const ngb = require('node-gyp-build') as NodeGypBuild;
+  const failed: string[] = [];
+  let first: unknown;
+  const tried = candidates(root, ngb);
+  for (const file of tried) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(file) as NativeBinding;
+    } catch (e) {
+      first ??= e;
+      failed.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
+  const looked = [
+    path.join(root, 'build', 'Release'),
+    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`),
+  ];
+  const err = new Error(
+    `overlapped: could not load the native addon for ${process.platform}-${process.arch} ` +
+      `(node ${process.version}). ` +
+      (failed.length
+        ? `Tried:\n  ${failed.join('\n  ')}\n`
+        : `Found none that matches in:\n  ${looked.join('\n  ')}\n`) +
+      `Build it with \`npm rebuild overlapped\` (needs python3, make and a C++ compiler).`,
+  );
+  (err as Error & { code: string }).code = 'ERR_OVERLAPPED_ADDON_LOAD';
+  if (first !== undefined) (err as Error & { cause: unknown }).cause = first;
+  return err;
 }
 
 const loaded = load();
