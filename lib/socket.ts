@@ -1035,6 +1035,11 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
       let total = 0;
       for (const c of pending.chunks) total += c.length;
       this._send(pending.chunks, total, pending.cb);
+      // The budget learnt of these bytes at write(); when the kernel takes them at once (and
+      // the writes queued behind them, which the callback starts), no Write event will say
+      // that the queue emptied, so it is said here. A stale count kept the socket paused for
+      // the budget forever: both ends of an in-process connection then waited on each other.
+      if (!this.destroyed) report(this, this.writableLength);
     }
     this.emit('ready');
     this._updateReading();
