@@ -175,6 +175,14 @@ export class Socket extends net.Socket implements Budgeted {
       }
     }
     (super.connect as (...a: unknown[]) => this)(...args);
+    // node:net's connect() undoes a writeAfterFIN it may have set with
+    // `if (this.write !== Socket.prototype.write) this.write = Socket.prototype.write`, which,
+    // on a subclass, puts node:net's own write() on the instance, over this class's: the
+    // connecting socket's writes then skipped the hard limit and the budget's count. The
+    // instance property goes, and the class's write() is the one called again.
+    if (Object.prototype.hasOwnProperty.call(this, 'write') && this.write === net.Socket.prototype.write) {
+      delete (this as { write?: unknown }).write;
+    }
     this._countOpen();
     return this;
   }
