@@ -10,6 +10,8 @@ const BUDGET = 4 * 1024 * 1024;
 
 describe('overlapped: global write budget', () => {
   it('stops reading backlogged sockets and keeps the total near the budget', async () => {
+    // Restored at the end: the shared-process runners (Wine, arm64) run other files after it.
+    const saved = overlapped.configure().writeBudget;
     overlapped.configure({ writeBudget: BUDGET });
     const server = overlapped.createServer({ pauseOnWriteBackpressure: false }, (s) => {
       s.on('data', (d) => s.write(d));
@@ -47,5 +49,6 @@ describe('overlapped: global write budget', () => {
     expect(overlapped.stats().queuedBytes).toBe(0);
     expect(overlapped.stats().socketsPausedForBudget).toBe(0);
     expect(overlapped.stats().largeReads).toBe(true); // the pressure is over
+    overlapped.configure({ writeBudget: saved });
   });
 });
