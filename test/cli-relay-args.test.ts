@@ -24,9 +24,23 @@ describe('overlapped relay: bad arguments', () => {
     expect(stderr).toContain('Usage: overlapped relay');
   });
 
-  it('--help prints the usage and exits 2', async () => {
-    const { code, stderr } = await runBin(['relay', '--help']);
+  // Asked for, the usage is the answer, not an error: stdout and status 0, as CLIs give it.
+  it.each([[['--help']], [['-h']], [['relay', '--help']], [['relay', '-h']]])('%j prints the usage and exits 0', async (args) => {
+    const { code, stdout, stderr } = await runBin(args);
+    expect(code).toBe(0);
+    expect(stdout).toContain('--proxy-protocol v1|v2');
+    expect(stderr).toBe('');
+  });
+
+  it('--version prints the package version and exits 0', async () => {
+    const { code, stdout } = await runBin(['--version']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(require('../package.json').version);
+  });
+
+  it('no command at all is a usage error', async () => {
+    const { code, stderr } = await runBin([]);
     expect(code).toBe(2);
-    expect(stderr).toContain('--proxy-protocol v1|v2');
+    expect(stderr).toContain('Usage: overlapped relay');
   });
 });

@@ -49,6 +49,8 @@ Options:
   --json                      log as JSON lines
   --source addr[,addr...]     local addresses for outbound connections, in turn
   --workers N                 processes sharing the listener (default: the number of cores)
+  -h, --help                  this text
+  -v, --version               the package's version (overlapped --version)
 `;
 
 function endpoint(text: string, flag: string, hostOptional: boolean): Endpoint {
@@ -172,8 +174,6 @@ export function parseRelayArgs(argv: string[]): RelayConfig {
       case '--workers':
         c.workers = integer(value(), flag, 1);
         break;
-      case '--help':
-        throw new UsageError('');
       default:
         throw new UsageError(`unknown option ${flag}`);
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The package's command (package.json "bin"): `overlapped relay ...`. Bad arguments print
-// what is wrong and the usage, and exit with status 2.
+// what is wrong and the usage, and exit with status 2; --help (-h) prints the usage to stdout
+// and --version the package's version, each with status 0.
 import { parseRelayArgs, UsageError, USAGE } from './args';
 
 function fail(message: string): never {
@@ -11,7 +12,17 @@ function fail(message: string): never {
 
 function main(argv: string[]): void {
   const [command, ...rest] = argv;
-  if (command !== 'relay') fail(command === undefined || command === '--help' ? '' : `unknown command '${command}'`);
+  if (command === '--version' || command === '-v') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    process.stdout.write(`${(require('../../../package.json') as { version: string }).version}\n`);
+    return;
+  }
+  const help = (args: string[]): boolean => args.includes('--help') || args.includes('-h');
+  if (command === '--help' || command === '-h' || (command === 'relay' && help(rest))) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command !== 'relay') fail(command === undefined ? '' : `unknown command '${command}'`);
   let config;
   try {
     config = parseRelayArgs(rest);
