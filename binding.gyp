@@ -22,6 +22,7 @@
       "conditions": [
         ["OS=='linux'", {
           "sources": [
+            "native/unix/libstdcxx_compat.cc",
             "native/unix/socket.cc",
             "native/epoll/epoll_backend.cc",
             "native/uring/ring.cc",
