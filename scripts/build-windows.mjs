@@ -73,7 +73,7 @@ const args = [
   `-I${join(napiHeaders, 'include')}`, `-I${addonApi}`, `-I${uvInclude}`,
   ...sources,
   '-o', binary,
-  // -s: stripped (about 300 KB instead of 850 KB); prebuildify --strip's equivalent.
+  // -s: stripped (about 300 KB instead of 850 KB).
   // -static: libstdc++, libgcc and winpthread inside the .node (Windows' DLLs stay imports).
   '-s', '-static', '-static-libgcc', '-static-libstdc++',
   join(out, 'libnode-delay.a'), '-lws2_32', '-lmswsock',
