@@ -31,6 +31,9 @@
 #include "core/backend.h"
 #include "core/errors.h"
 #include "core/relay.h"
+#if defined(OVERLAPPED_DELAY_LOAD_HOOK)
+#include "win/delay_load_hook.h"
+#endif
 
 namespace ov {
 namespace {
@@ -607,6 +610,13 @@ Napi::Object ModuleInit(Napi::Env env, Napi::Object exports) {
 }  // namespace ov
 
 static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+#if defined(OVERLAPPED_DELAY_LOAD_HOOK)
+  // The mingw build (scripts/build-windows.mjs): its imports are bound here, before the first
+  // Node-API call, not lazily per call (native/win/delay_load_hook.cc says why). When the host
+  // lacks one, nothing can be called safely, so no functions are exported: lib/binding.ts then
+  // counts the file as one that did not load.
+  if (!BindHostImports()) return Napi::Object();
+#endif
   return ov::ModuleInit(env, exports);
 }
 

@@ -58,7 +58,10 @@ const napiDef = readFileSync(join(napiHeaders, 'def', 'node_api.def'), 'utf8');
 const def = napiDef.replace(/^NAME .*$/m, 'NAME node.exe').trimEnd() + '\n' + uvFunctions.map((f) => `    ${f}`).join('\n') + '\n';
 writeFileSync(join(out, 'node.def'), def.startsWith('NAME') ? def : `NAME node.exe\n${def}`);
 // -y: a delay-import library; its calls go through libmingwex's __delayLoadHelper2 and the hook.
-execFileSync('x86_64-w64-mingw32-dlltool', ['-d', join(out, 'node.def'), '-y', join(out, 'libnode-delay.a'), '-D', 'node.exe'], { stdio: 'inherit' });
+// Run in build-win/ with a bare file name: dlltool names the delay descriptor's symbol after
+// it (__DELAY_IMPORT_DESCRIPTOR_libnode_delay_a, which native/win/delay_load_hook.cc walks),
+// so the name must not depend on where the checkout is.
+execFileSync('x86_64-w64-mingw32-dlltool', ['-d', 'node.def', '-y', 'libnode-delay.a', '-D', 'node.exe'], { stdio: 'inherit', cwd: out });
 
 const dest = join(root, 'prebuilds', 'win32-x64');
 mkdirSync(dest, { recursive: true });
@@ -69,6 +72,8 @@ const binary = join(dest, 'overlapped.napi.node');
 const args = [
   '-shared', '-O2', '-std=c++17', '-Wall', '-Wextra', '-fno-exceptions',
   '-D_WIN32_WINNT=0x0A00', '-DWIN32_LEAN_AND_MEAN', '-DNOMINMAX',
+  // addon.cc binds the delay-loaded imports at init (native/win/delay_load_hook.cc).
+  '-DOVERLAPPED_DELAY_LOAD_HOOK',
   ...defines.map((d) => `-D${d}`),
   `-I${join(napiHeaders, 'include')}`, `-I${addonApi}`, `-I${uvInclude}`,
   ...sources,
