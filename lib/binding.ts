@@ -131,8 +131,9 @@ function findPackageRoot(start: string): string {
 // platform, arch and libc), but each is tried in turn: a local build that exists and cannot
 // load (a Linux build seen by Windows' node.exe in a shared folder, another architecture's
 // build, one made for another libc) falls through to the matching prebuild, where
-// node-gyp-build would take the build and fail. PREBUILDS_ONLY=1 skips local builds, as it
-// does for node-gyp-build.
+// node-gyp-build would take the build and fail; that is said in a warning
+// (OVERLAPPED_ADDON_FALLBACK). PREBUILDS_ONLY=1 skips local builds, as it does for
+// node-gyp-build.
 interface NodeGypBuild {
   (dir: string): unknown;
   parseTags(file: string): { file: string } | undefined;
@@ -151,27 +152,36 @@ function candidates(root: string, ngb: NodeGypBuild): string[] {
       return [];
     }
   };
+  const runtime = process.versions.electron ? 'electron' : 'node';
+  const prebuilds = (dir: string): string[] => {
+    const out: string[] = [];
+    const tuples = list(path.join(dir, 'prebuilds'))
+      .map((n) => ngb.parseTuple(n))
+      .filter(ngb.matchTuple(process.platform, process.arch))
+      .sort(ngb.compareTuples) as { name: string }[];
+    for (const tuple of tuples) {
+      const sub = path.join(dir, 'prebuilds', tuple.name);
+      const files = list(sub)
+        .map((f) => ngb.parseTags(f))
+        .filter(ngb.matchTags(runtime, process.versions.modules))
+        .sort(ngb.compareTags(runtime)) as { file: string }[];
+      for (const f of files) out.push(path.join(sub, f.file));
+    }
+    return out;
+  };
+  // As node-gyp-build: OVERLAPPED_PREBUILD names another folder to look in instead of the
+  // package's own, and a prebuilds/ folder beside the executable (an app that bundles node)
+  // comes last.
+  const base = process.env.OVERLAPPED_PREBUILD || root;
   const out: string[] = [];
   if (!process.env.PREBUILDS_ONLY) {
     for (const kind of ['Release', 'Debug']) {
-      const dir = path.join(root, 'build', kind);
+      const dir = path.join(base, 'build', kind);
       for (const f of list(dir)) if (f.endsWith('.node')) out.push(path.join(dir, f));
     }
   }
-  const runtime = process.versions.electron ? 'electron' : 'node';
-  const tuples = list(path.join(root, 'prebuilds'))
-    .map((n) => ngb.parseTuple(n))
-    .filter(ngb.matchTuple(process.platform, process.arch))
-    .sort(ngb.compareTuples) as { name: string }[];
-  for (const tuple of tuples) {
-    const dir = path.join(root, 'prebuilds', tuple.name);
-    const files = list(dir)
-      .map((f) => ngb.parseTags(f))
-      .filter(ngb.matchTags(runtime, process.versions.modules))
-      .sort(ngb.compareTags(runtime)) as { file: string }[];
-    for (const f of files) out.push(path.join(dir, f.file));
-  }
-  return out;
+  out.push(...prebuilds(base), ...prebuilds(path.dirname(process.execPath)));
+  return [...new Set(out)];
 }
 
 function load(): NativeBinding | Error {
@@ -180,11 +190,24 @@ function load(): NativeBinding | Error {
   const ngb = require('node-gyp-build') as NodeGypBuild;
   const failed: string[] = [];
   let first: unknown;
-  const tried = candidates(root, ngb);
-  for (const file of tried) {
+  for (const file of candidates(root, ngb)) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(file) as NativeBinding;
+      const b = require(file) as NativeBinding;
+      // A module that loaded but registered nothing (the Windows build, when the host
+      // executable lacks a Node-API function it imports: native/addon.cc) is no addon.
+      if (typeof b.probe !== 'function') throw new Error('the module loaded but exports no functions');
+      if (failed.length) {
+        // Said, not silent: a local build that no longer loads (a source left out of
+        // binding.gyp, another architecture's build) would otherwise be replaced without a
+        // word by a prebuild that may be older than the sources.
+        process.emitWarning(
+          `overlapped: loaded ${file}, after ${failed.length === 1 ? 'a build' : 'builds'} that could not load:\n  ` +
+            failed.join('\n  '),
+          { code: 'OVERLAPPED_ADDON_FALLBACK' },
+        );
+      }
+      return b;
     } catch (e) {
       first ??= e;
       failed.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
@@ -200,7 +223,8 @@ function load(): NativeBinding | Error {
       (failed.length
         ? `Tried:\n  ${failed.join('\n  ')}\n`
         : `Found none that matches in:\n  ${looked.join('\n  ')}\n`) +
-      `Build it with \`npm rebuild overlapped\` (needs python3, make and a C++ compiler).`,
+      `Build it with \`npm rebuild overlapped\` (needs python3, make and a C++ compiler; with npm's ` +
+      `allowScripts, allow overlapped's install script first: \`npm install-scripts approve overlapped\`).`,
   );
   (err as Error & { code: string }).code = 'ERR_OVERLAPPED_ADDON_LOAD';
   if (first !== undefined) (err as Error & { cause: unknown }).cause = first;

@@ -27,15 +27,18 @@ function scratch(nodeFiles: Record<string, string | Buffer>): string {
   return dir;
 }
 
-async function loadIn(dir: string): Promise<{ backend: string; mapped: string[]; warning: string }> {
+async function loadIn(
+  dir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ backend: string; mapped: string[]; warning: string; warningCode: string }> {
   const code = `
-    let warning = '';
-    process.on('warning', (w) => { warning = w.message; });
+    let warning = '', warningCode = '';
+    process.on('warning', (w) => { warning = w.message; warningCode = w.code; });
     const o = require(${JSON.stringify(dir)});
     const mapped = [...new Set(require('fs').readFileSync('/proc/self/maps', 'utf8').split('\\n')
       .map((l) => l.split(/\\s+/).slice(5).join(' ')).filter((p) => p.endsWith('.node')))];
-    setImmediate(() => console.log(JSON.stringify({ backend: o.backend, mapped, warning })));`;
-  const env = { ...process.env };
+    setImmediate(() => console.log(JSON.stringify({ backend: o.backend, mapped, warning, warningCode })));`;
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   delete env.OVERLAPPED_BACKEND;
   delete env.PREBUILDS_ONLY;
   const { stdout } = await runNode(['-e', code], { cwd: dir, env });
@@ -45,7 +48,7 @@ async function loadIn(dir: string): Promise<{ backend: string; mapped: string[];
 const notAnAddon = Buffer.from('this is not a shared object\n');
 
 describe.runIf(process.platform === 'linux' && process.arch === 'x64')('overlapped: loading the addon', () => {
-  it('a local build that cannot load falls through to the matching prebuild', async () => {
+  it('a local build that cannot load falls through to the matching prebuild, and says so', async () => {
     const dir = scratch({
       'build/Release/overlapped.node': notAnAddon,
       'prebuilds/linux-x64/overlapped.napi.glibc.node': built,
@@ -54,7 +57,9 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('overlapp
       const r = await loadIn(dir);
       expect(r.backend).not.toBe('node');
       expect(r.mapped).toEqual([path.join(dir, 'prebuilds', 'linux-x64', 'overlapped.napi.glibc.node')]);
-      expect(r.warning).toBe('');
+      // Not silent: the prebuild may be older than the sources the broken build came from.
+      expect(r.warningCode).toBe('OVERLAPPED_ADDON_FALLBACK');
+      expect(r.warning).toContain(path.join(dir, 'build', 'Release', 'overlapped.node'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -69,6 +74,7 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('overlapp
       const r = await loadIn(dir);
       expect(r.backend).not.toBe('node');
       expect(r.mapped).toEqual([path.join(dir, 'build', 'Release', 'overlapped.node')]);
+      expect(r.warning).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -89,6 +95,20 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('overlapp
       expect(r.warning).not.toContain('prebuilds');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('OVERLAPPED_PREBUILD names another folder to load from, as node-gyp-build reads it', async () => {
+    const dir = scratch({});
+    const other = scratch({ 'prebuilds/linux-x64/overlapped.napi.glibc.node': built });
+    try {
+      const r = await loadIn(dir, { OVERLAPPED_PREBUILD: other });
+      expect(r.backend).not.toBe('node');
+      expect(r.mapped).toEqual([path.join(other, 'prebuilds', 'linux-x64', 'overlapped.napi.glibc.node')]);
+      expect(r.warning).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true });
     }
   });
 });
