@@ -690,13 +690,19 @@ export class Socket extends Duplex implements HandleOwner, Budgeted {
     if (pipe !== undefined) {
       this._bytesDispatched += total;
       this._touch();
+      // The write leaves this socket's queue when node:net's completes: the budget hears of
+      // it then, as from a Write event (a stale count would keep the socket paused).
+      const done = (err: Error | null | undefined): void => {
+        cb(err ?? null);
+        if (!this.destroyed) report(this, this.writableLength);
+      };
       if (Array.isArray(chunks)) {
         pipe.cork();
         for (let i = 0; i < chunks.length - 1; i++) pipe.write(chunks[i]);
-        pipe.write(chunks[chunks.length - 1], (err) => cb(err ?? null));
+        pipe.write(chunks[chunks.length - 1], done);
         pipe.uncork();
       } else {
-        pipe.write(chunks, (err) => cb(err ?? null));
+        pipe.write(chunks, done);
       }
       return;
     }
