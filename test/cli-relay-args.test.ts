@@ -32,8 +32,8 @@ describe('overlapped relay: bad arguments', () => {
     expect(stderr).toBe('');
   });
 
-  it('--version prints the package version and exits 0', async () => {
-    const { code, stdout } = await runBin(['--version']);
+  it.each([[['--version']], [['-v']], [['relay', '--version']]])('%j prints the package version and exits 0', async (args) => {
+    const { code, stdout } = await runBin(args);
     expect(code).toBe(0);
     expect(stdout.trim()).toBe(require('../package.json').version);
   });

@@ -12,13 +12,14 @@ function fail(message: string): never {
 
 function main(argv: string[]): void {
   const [command, ...rest] = argv;
-  if (command === '--version' || command === '-v') {
+  const asked = (...flags: string[]): boolean =>
+    flags.includes(command ?? '') || (command === 'relay' && rest.some((a) => flags.includes(a)));
+  if (asked('--version', '-v')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     process.stdout.write(`${(require('../../../package.json') as { version: string }).version}\n`);
     return;
   }
-  const help = (args: string[]): boolean => args.includes('--help') || args.includes('-h');
-  if (command === '--help' || command === '-h' || (command === 'relay' && help(rest))) {
+  if (asked('--help', '-h')) {
     process.stdout.write(USAGE);
     return;
   }
