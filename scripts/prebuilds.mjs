@@ -9,8 +9,9 @@
 // `napi`: built against Node-API, so one binary serves every Node version from 20 on.
 // `glibc`: node-gyp-build skips it on a musl system (Alpine), where it could not load; there
 // the package builds from source or runs on its node backend. The Linux binaries import
-// nothing newer than glibc 2.14 and GCC 5's libstdc++ (native/unix/libstdcxx_compat.cc; this
-// script checks), so they load wherever Node 20's own binaries run; they are stripped.
+// nothing newer than glibc 2.17 (2.14 on x64) and GCC 5's libstdc++
+// (native/unix/libstdcxx_compat.cc; this script checks), so they load wherever Node 20's own
+// binaries run (glibc 2.28); they are stripped.
 //
 // Each Linux build runs in its own folder (build-prebuild-<arch>/, ignored by git), so the
 // developer's build/ is left as it was. One target may be built alone: `npm run prebuilds --
