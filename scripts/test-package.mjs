@@ -5,7 +5,8 @@
 //     for a build from source, the docs and the recipes' programs, LICENSE; none of the project's tests, benchmarks or
 //     build scripts.
 //  3. Lints it: publint (package.json against what is packed) and are-the-types-wrong (the
-//     types resolve for require and import under every module resolution).
+//     types resolve for require and import under every module resolution); and runs the
+//     prepublishOnly check (scripts/check-prebuilds.mjs).
 //  4. Installs it in a scratch project with --ignore-scripts, with a PATH that holds node, npm
 //     and sh and no compiler, make or python, then runs its install script there (which must
 //     find the prebuild and build nothing). Before and after, a smoke program
@@ -32,6 +33,7 @@ function sh(cmd, args, opts = {}) {
 sh(process.execPath, [join(root, 'scripts', 'prebuilds.mjs')]);
 sh('npm', ['run', 'build:ts']);
 const work = mkdtempSync(join(tmpdir(), 'overlapped-package-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true })); // on a throw too
 const packed = JSON.parse(
   execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString(),
 )[0];
@@ -53,8 +55,9 @@ const stray = files.filter((f) => /^(test|bench|\.ci|build|build-[^/]*)\//.test(
 check(stray.length === 0, `nothing of the project's own tests, benchmarks or build scripts${stray.length ? `: ${stray.join(', ')}` : ''}`);
 check(files.filter((f) => f.endsWith('.node')).length === 3, 'exactly three .node binaries');
 
-// 3. Lints.
+// 3. Lints, and the check npm runs before a publish (scripts/check-prebuilds.mjs).
 console.log('\nLints:');
+check(spawnSync(process.execPath, [join(root, 'scripts', 'check-prebuilds.mjs')], { stdio: 'inherit' }).status === 0, 'prepublishOnly: every prebuild there, newer than the sources');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 check(spawnSync(bin('publint'), ['--strict', root], { stdio: 'inherit' }).status === 0, 'publint --strict');
 check(spawnSync(bin('attw'), [tgz], { stdio: 'inherit' }).status === 0, 'are-the-types-wrong');
@@ -72,8 +75,8 @@ for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k]; // th
 const absent = spawnSync('/bin/sh', ['-c', 'command -v cc gcc g++ c++ make python3'], { env, encoding: 'utf8' });
 check(absent.stdout.trim() === '', `no compiler, make or python3 on the install's PATH${absent.stdout.trim() ? `: ${absent.stdout.trim()}` : ''}`);
 
-// npm 11 runs no dependency's install script unless the project allows it (allowScripts);
-// older npm runs it. So the install is made with --ignore-scripts, the smoke runs, and then
+// Newer npm runs no dependency's install script unless the project allows it (allowScripts:
+// `npm install-scripts approve overlapped`); older npm runs it. So the install is made with --ignore-scripts, the smoke runs, and then
 // the install script is run as npm would run it (in the package's folder, node_modules/.bin
 // on PATH), and the smoke runs again.
 console.log('\nInstalled with --ignore-scripts, no compiler on PATH:');
@@ -110,6 +113,5 @@ if (inst.status === 0) {
   smoke();
 }
 
-rmSync(work, { recursive: true, force: true });
 console.log(`\npackage: ${failed === 0 ? 'passed' : `FAILED, ${failed} check(s)`}`);
 process.exit(failed === 0 ? 0 : 1);
