@@ -6,7 +6,7 @@
 // /bin/false are not there under Wine.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -52,6 +52,32 @@ describe.runIf(process.platform === 'linux')('overlapped: install where the addo
       const strict = await install(dir, { OVERLAPPED_REQUIRE_NATIVE: '1' });
       expect(strict.code).not.toBe(0);
       expect(strict.stderr).toContain('OVERLAPPED_REQUIRE_NATIVE=1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a build from source that fails, where a prebuild fits, says the prebuild will be used, and it is', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'overlapped-install-'));
+    try {
+      for (const f of ['package.json', 'binding.gyp', 'native', 'scripts', 'dist'])
+        cpSync(path.join(root, f), path.join(dir, f), { recursive: true });
+      symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+      // This machine's own build stands in for its platform's prebuild.
+      mkdirSync(path.join(dir, 'prebuilds', `linux-${process.arch}`), { recursive: true });
+      copyFileSync(path.join(root, 'build', 'Release', 'overlapped.node'), path.join(dir, 'prebuilds', `linux-${process.arch}`, 'overlapped.napi.glibc.node'));
+
+      const r = await install(dir, { npm_config_build_from_source: 'true' });
+      expect(r.code).toBe(0);
+      const said = r.stderr.split('\n').filter((l) => l.startsWith('overlapped:'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toContain('the prebuilt binary for this platform will be used');
+
+      const { stdout } = await run(process.execPath, ['-e', `console.log(require('overlapped').backend)`], {
+        cwd: dir,
+        env: { ...process.env, OVERLAPPED_BACKEND: '' },
+      });
+      expect(stdout.trim()).not.toBe('node');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
