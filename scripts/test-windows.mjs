@@ -24,11 +24,12 @@ const LEFT_OUT = {
   'connect-port-exhaustion.test.ts': 'needs a network namespace: run from the Linux side instead, test/windows/host-port-exhaustion.ts',
   'budget-naive-echo.test.ts': 'its load is a Python process on Linux: run from the Linux side instead, test/windows/host-budget-naive-echo.ts',
   'budget-global.test.ts': 'its load is a Python process on Linux: run from the Linux side instead, test/windows/host-budget-global.ts',
-  // The relay command spawns the package's bin (dist/cjs/cli/main.js) as a child process of its
-  // own; what it relays with is relay(), whose files (relay-*, pipe-native) do run here.
-  'cli-relay.test.ts': 'spawns the bin from dist/ as a child process; relay() itself is covered by relay-*.test.ts here',
+  // The relay command's files spawn the package's bin (dist/cjs/cli/main.js) from node.exe,
+  // and Wine fails to create some child processes: the command runs from the Linux side
+  // instead (test/windows/host-relay-cli.ts), and relay() in relay-*.test.ts here.
+  'cli-relay.test.ts': 'spawns the bin from dist/ as a child process: run from the Linux side instead, test/windows/host-relay-cli.ts',
   'cli-relay-args.test.ts': 'spawns the bin from dist/ as a child process (argument parsing is platform-neutral)',
-  'cli-relay-targets.test.ts': 'spawns the bin from dist/ as a child process',
+  'cli-relay-targets.test.ts': 'spawns the bin from dist/ as a child process: run from the Linux side instead, test/windows/host-relay-cli.ts',
   'cli-relay-proxy-protocol.test.ts': 'spawns the bin from dist/ as a child process',
   'cli-relay-idle.test.ts': 'spawns the bin from dist/ as a child process',
   'cli-relay-many.test.ts': 'spawns the bin from dist/ as a child process (relay-many.test.ts relays 2000 connections here)',
