@@ -111,7 +111,10 @@ class EpollBackend final : public UnixBackend<Conn> {
   void RetryAccept(ConnBase* l) override;
   void AcceptRetriesDone() override {}  // RetryAccept() has queued each listener (Kick)
   // Connecting.
-  void FinishConnect(Conn* c, int result);
+  // maybe_readable: whether bytes may have arrived unseen (a connect done at once: the edge
+  // that said so was taken while connecting). The epoll edge that reports a connect says
+  // itself whether the socket is readable.
+  void FinishConnect(Conn* c, int result, bool maybe_readable);
   // Reading.
   void ReadOnce(Conn* c);
   bool TakeCredits(Conn* c, size_t* len);
@@ -268,7 +271,7 @@ void EpollBackend::Serve(Conn* c) {
   }
   if (c->connect_done) {
     c->connect_done = false;
-    FinishConnect(c, c->connect_result);
+    FinishConnect(c, c->connect_result, /*maybe_readable=*/true);
     return;
   }
   if (c->listener) {
@@ -296,12 +299,20 @@ void EpollBackend::OnEvent(Conn* c, uint32_t events) {
   }
   if (c->connecting) {
     // A non-blocking connect has finished when the socket turns writable, or failed with
-    // EPOLLERR/EPOLLHUP; SO_ERROR says which (connect(2), EINPROGRESS).
+    // EPOLLERR/EPOLLHUP (connect(2), EINPROGRESS). A failed TCP connect always polls
+    // EPOLLERR, with the error in SO_ERROR (tcp_poll: sk_err); writable without it is a
+    // connect that succeeded, which needs no getsockopt (a system call per connection,
+    // which a relay makes for every client).
     if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
     int so_error = 0;
-    socklen_t len = sizeof so_error;
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
-    FinishConnect(c, -so_error);
+    if (events & (EPOLLERR | EPOLLHUP)) {
+      socklen_t len = sizeof so_error;
+      if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
+    }
+    // What arrived before this edge is in it: the socket is readable only if it says so,
+    // so a fresh connection's first ReadStart() waits for data instead of a read that finds
+    // nothing (EAGAIN).
+    FinishConnect(c, -so_error, /*maybe_readable=*/false);
     if (so_error != 0) return;
   }
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
@@ -398,10 +409,10 @@ int32_t EpollBackend::Connect(const SockAddr& addr, const SockAddr* local) {
   return c->id;
 }
 
-void EpollBackend::FinishConnect(Conn* c, int result) {
+void EpollBackend::FinishConnect(Conn* c, int result, bool maybe_readable) {
   c->connecting = false;
   sink_->Emit(kConnect, c->id, result);
-  if (result == 0) {
+  if (result == 0 && maybe_readable) {
     // Whatever arrived before the connect was reported: the edge may already be spent.
     c->readable = true;
     if (c->want_read) Requeue(c);
