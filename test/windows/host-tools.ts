@@ -48,11 +48,6 @@ export async function startNaiveEcho(wine: Wine, name: string, args = '') {
   };
 }
 
-/** `count` peers at once, each sending message(i); resolves with each one's whole answer. */
-export function connectAll(port: number, count: number, message: (i: number) => string): Promise<string[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => ask(port, message(i))));
-}
-
 /**
  * The first line of `file` that parses as a JSON object, once node.exe has written it;
  * undefined if `child` exits first or `ms` pass.
