@@ -30,7 +30,7 @@ const LEFT_OUT = {
   'cli-relay.test.ts': 'spawns the bin from dist/ as a child process: run from the Linux side instead, test/windows/host-relay-cli.ts',
   'cli-relay-args.test.ts': 'spawns the bin from dist/ as a child process (argument parsing is platform-neutral)',
   'cli-relay-targets.test.ts': 'spawns the bin from dist/ as a child process: run from the Linux side instead, test/windows/host-relay-cli.ts',
-  'cli-relay-proxy-protocol.test.ts': 'spawns the bin from dist/ as a child process',
+  'cli-relay-proxy-protocol.test.ts': 'spawns the bin from dist/ as a child process: run from the Linux side instead (v1), test/windows/host-relay-cli.ts',
   'cli-relay-idle.test.ts': 'spawns the bin from dist/ as a child process',
   'cli-relay-many.test.ts': 'spawns the bin from dist/ as a child process (relay-many.test.ts relays 2000 connections here)',
   'cli-relay-max-connections.test.ts': 'spawns the bin from dist/ as a child process, and stops it with SIGTERM (Windows has none: no drain, no exit status)',

@@ -222,4 +222,46 @@ export const cases: HostCase[] = [
       }
     },
   },
+  {
+    name: '--proxy-protocol v1: the target reads the client\'s address and port, then its bytes',
+    async run(wine: Wine) {
+      // The target gathers everything a connection sends, then ends it.
+      let received: Promise<Buffer> | undefined;
+      const target = net.createServer((s) => {
+        received = new Promise((resolve) => {
+          const chunks: Buffer[] = [];
+          s.on('data', (d: Buffer) => chunks.push(d));
+          s.on('end', () => {
+            resolve(Buffer.concat(chunks));
+            s.end();
+          });
+        });
+      });
+      target.listen(0, '127.0.0.1');
+      await once(target, 'listening');
+      const relay = new WineRelay(wine, 'relay-cli-proxy', ['--target', `127.0.0.1:${portOf(target)}`, '--proxy-protocol', 'v1']);
+      try {
+        const port = await relay.port();
+        const client = net.connect(port, '127.0.0.1');
+        await once(client, 'connect');
+        const clientPort = client.localPort;
+        client.end('payload');
+        client.resume();
+        await once(client, 'close');
+        assert.ok(received, 'the target was reached');
+        const buf = await received;
+        const end = buf.indexOf('\r\n');
+        assert.ok(end > 0, `a PROXY line ended by CRLF: ${JSON.stringify(buf.toString())}`);
+        // PROXY TCP4 <client address> <relay address> <client port> <relay port>
+        assert.deepEqual(buf.subarray(0, end).toString().split(' '), [
+          'PROXY', 'TCP4', '127.0.0.1', '127.0.0.1', String(clientPort), String(port),
+        ]);
+        assert.equal(buf.subarray(end + 2).toString(), 'payload', 'then the client\'s bytes');
+        return buf.subarray(0, end).toString();
+      } finally {
+        await relay.stop();
+        target.close();
+      }
+    },
+  },
 ];
