@@ -26,12 +26,21 @@ describe.skipIf(overlapped.backend === 'node')('overlapped: maxConnections', () 
     const port = await listen(server as never);
     const pausesBefore = overlapped.stats().acceptPausesAtMaxConnections;
 
-    // Ten peers at once; each holds its connection for a while before sending.
+    // Ten peers at once; each holds its connection, silent, until the server has paused at
+    // its limit (a fixed wait here let the first peers be answered and gone before the
+    // later ones were accepted, on a slow machine, and then no pause was needed at all).
+    const paused = (async () => {
+      const deadline = Date.now() + 20_000;
+      while (overlapped.stats().acceptPausesAtMaxConnections === pausesBefore) {
+        if (Date.now() > deadline) throw new Error('the server never paused at maxConnections');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
     const results = await Promise.all(
       Array.from({ length: 10 }, async (_, i) => {
         const c = nodeNet.connect(port, '127.0.0.1');
         await once(c, 'connect'); // the kernel completes the handshake even while paused
-        await new Promise((r) => setTimeout(r, 50));
+        await paused;
         c.write(`peer ${i}`);
         const chunks: Buffer[] = [];
         c.on('data', (d: Buffer) => chunks.push(d));
