@@ -103,13 +103,21 @@ async function record(net: Net, state: (typeof STATES)[number], call: string): P
   });
   for (const event of ['end', 'finish', 'drain', 'connect', 'ready']) s.on(event, () => log(event));
   log(`returns ${outcomeOf(() => CALLS[call](s, log), s)}`);
-  // Settled: not connecting, closed if destroyed, the timer fired if one was set; then a
-  // little longer for what follows at once (callbacks, 'finish', 'close').
+  // Settled: not connecting, closed if destroyed, the timer fired if one was set, an ended
+  // write side finished (node:net's shutdown completes a loop turn later); then a little
+  // longer for what follows at once (callbacks), and settled still after a poll phase (a
+  // stall in that window must not leave one implementation's log a step behind).
   const end = Date.now() + 5000;
   const settled = (): boolean =>
-    !s.connecting && (!s.destroyed || closed) && (!call.startsWith('setTimeout') || timedOut || s.destroyed);
-  while (!settled() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-  await new Promise((r) => setTimeout(r, 30));
+    !s.connecting &&
+    (!s.destroyed || closed) &&
+    (!call.startsWith('setTimeout') || timedOut || s.destroyed) &&
+    (!s.writableEnded || s.writableFinished || s.destroyed || s.pending);
+  do {
+    while (!settled() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setImmediate(r));
+  } while (!settled() && Date.now() < end);
   log(`then ${props(s)}`);
   s.destroy();
   if (!closed) await once(s, 'close');
