@@ -46,7 +46,8 @@ describe.runIf(process.platform === 'linux')('overlapped: worker terminated unde
       stop = true;
       for (const c of clients) c.destroy();
     }
-    await new Promise((r) => setTimeout(r, 200));
+    // The descriptors go as the last closes complete: wait for that (10 s at most), then check.
+    for (const end = Date.now() + 10_000; socketFds() !== before && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
     expect(socketFds()).toBe(before);
   }, 120_000);
 });
