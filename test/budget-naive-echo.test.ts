@@ -22,7 +22,7 @@ describe('overlapped: naive echo under non-reading clients', () => {
     const port = await listen(server as never);
     const before = overlapped.stats();
     const idle = await openIdle(port, IDLE);
-    const load = flood(port, FLOODERS, 2);
+    const load = flood(port, FLOODERS, 30); // flooding until stop(), below
     const good = pingPong(port);
     // First the kernel's socket buffers soak up what they can (on loopback, megabytes per
     // socket, as for node:net); then the flooders are stuck, still sending into full pipes.
@@ -31,6 +31,7 @@ describe('overlapped: naive echo under non-reading clients', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const during = overlapped.stats();
     const roundsDuring = good.rounds() - roundsBefore;
+    load.stop(); // the readings are taken, under pressure: the flooders may read back now
 
     // Each socket stops being read once its replies reach the high water mark (16 KiB); in
     // the default metered receive mode at most one more read reaches JS after that. A read is

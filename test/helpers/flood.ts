@@ -14,14 +14,27 @@ export interface Flood {
   saturated: Promise<void>;
   /** Resolves with the final report, after the peers read everything back. */
   done: Promise<{ ok: number; total: number; sent: number; saturated: boolean }>;
+  /**
+   * Ends the flood (once saturated): the peers stop sending and read everything back. A test
+   * calls it after taking its readings under pressure, so that how long the pressure lasts
+   * is not a race against a fixed hold.
+   */
+  stop(): void;
 }
 
-/** limitSeconds: the peers give up (and report what they got) after this long in all. */
+/**
+ * holdSeconds: the most the flood goes on after saturating if stop() is not called first.
+ * limitSeconds: the peers give up (and report what they got) after this long in all.
+ */
 export function flood(port: number, connections: number, holdSeconds: number, limitSeconds = 60): Flood {
   const script = path.join(__dirname, '..', 'fixtures', 'flood-verify.py');
   const child = spawn('python3', [script, String(port), String(connections), String(holdSeconds), String(limitSeconds)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
+  child.stdin!.on('error', () => {}); // the peers may be gone already
+  const stop = () => {
+    if (!child.stdin!.writableEnded) child.stdin!.end('stop\n');
+  };
   const lines = readline.createInterface({ input: child.stdout! });
   let onSaturated: () => void;
   const saturated = new Promise<void>((r) => (onSaturated = r));
@@ -35,7 +48,7 @@ export function flood(port: number, connections: number, holdSeconds: number, li
       if (code !== 0) reject(new Error(`flood-verify.py exited with ${code}`));
     });
   });
-  return { saturated, done };
+  return { saturated, done, stop };
 }
 
 /** A client that does one verified echo round trip after another until stopped. */

@@ -19,13 +19,14 @@ export const cases: HostCase[] = [
     async run(wine: Wine) {
       const { child, port, stats, quit } = await startNaiveEcho(wine, 'budget-global', `${BUDGET} no`);
       try {
-        const load = flood(port, FLOODERS, 2, 240); // Wine is slow to echo it all back
+        const load = flood(port, FLOODERS, 30, 240); // until stop(); Wine is slow to echo it all back
         const good = pingPong(port);
         await load.saturated;
         const before = good.rounds();
         await new Promise((r) => setTimeout(r, 1000));
         const st = await stats();
         const rounds = good.rounds() - before;
+        load.stop(); // the readings are taken, under pressure: the flooders may read back now
 
         assert.equal(st.writeBudget, BUDGET);
         assert.equal(st.largeReads, false, 'past half the budget, reads take one pool buffer');
@@ -43,8 +44,12 @@ export const cases: HostCase[] = [
         assert.equal(report.saturated, true);
         assert.equal(report.ok, FLOODERS, 'every flooder got every byte back, in order');
         await good.stop();
-        await new Promise((r) => setTimeout(r, 500));
-        const after = await stats();
+        // The last closes and completions may still be on their way: wait for them (10 s).
+        let after = await stats();
+        for (const end = Date.now() + 10_000; (after.queuedBytes !== 0 || after.socketsPausedForBudget !== 0) && Date.now() < end; ) {
+          await new Promise((r) => setTimeout(r, 100));
+          after = await stats();
+        }
         assert.equal(after.queuedBytes, 0);
         assert.equal(after.socketsPausedForBudget, 0);
         assert.equal(await quit(), 'bye');
