@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { closeServer, listen, overlapped } from './helpers/impls';
+import { settle } from './helpers/settle';
 
 // Not on the node backend: there maxConnections is node:net's whatever the policy, which
 // accepts and closes the peers past it ('drop'); node:net has no way to stop accepting for a
@@ -30,11 +31,9 @@ describe.skipIf(overlapped.backend === 'node')('overlapped: maxConnections', () 
     // its limit (a fixed wait here let the first peers be answered and gone before the
     // later ones were accepted, on a slow machine, and then no pause was needed at all).
     const paused = (async () => {
-      const deadline = Date.now() + 20_000;
-      while (overlapped.stats().acceptPausesAtMaxConnections === pausesBefore) {
-        if (Date.now() > deadline) throw new Error('the server never paused at maxConnections');
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      const pausedNow = () => overlapped.stats().acceptPausesAtMaxConnections !== pausesBefore;
+      await settle(pausedNow, 20_000, 5);
+      if (!pausedNow()) throw new Error('the server never paused at maxConnections');
     })();
     const results = await Promise.all(
       Array.from({ length: 10 }, async (_, i) => {

@@ -6,14 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { closeServer, listen, overlapped } from './helpers/impls';
+import { settle } from './helpers/settle';
 
 // The native handle is freed once the backend has seen its last completion, which can come
 // after the peer has seen the connection close (IOCP: the cancelled zero-byte read).
-async function settle(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-}
-
 // The native backends only: on the node backend node:net builds the socket itself.
 describe.skipIf(overlapped.backend === 'node')('overlapped: a Socket constructor that throws on accept', () => {
   it('closes the accepted handle and emits the error on the server', async () => {

@@ -7,23 +7,9 @@ import { describe, expect, it } from 'vitest';
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { closeServer, pattern, sha256 } from './helpers/impls';
-import { startRelayBin } from './helpers/cli';
+import { echoThrough, startRelayBin } from './helpers/cli';
 
 const N = 2000;
-
-function echoThrough(port: number, data: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    const chunks: Buffer[] = [];
-    c.on('data', (d: Buffer) => chunks.push(d));
-    c.on('end', () => {
-      resolve(Buffer.concat(chunks));
-      c.destroy();
-    });
-    c.on('error', reject);
-    c.end(data);
-  });
-}
 
 describe('overlapped relay: many connections', () => {
   it(`relays ${N} concurrent connections, each its own payload back`, async () => {

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { once } from 'node:events';
 import { closeServer } from './helpers/impls';
 import { startRelayBin } from './helpers/cli';
+import { settle } from './helpers/settle';
 
 // A target that answers with its own name.
 async function named(name: string, port = 0): Promise<net.Server> {
@@ -47,11 +48,10 @@ describe('overlapped relay: targets', () => {
       // it: a slow run may have tried B again during the asks above), then tried again.
       // Every ask meanwhile is served, by A.
       const after: string[] = [];
-      const deadline = Date.now() + 15_000;
-      while (!after.includes('B') && Date.now() < deadline) {
+      await settle(async () => {
         after.push(await ask(relay.port));
-        if (!after.includes('B')) await new Promise((r) => setTimeout(r, 100));
-      }
+        return after.includes('B');
+      }, 15_000, 100);
       expect(after.every((t) => t === 'A' || t === 'B')).toBe(true);
       expect(after).toContain('B');
       await relay.next('target-up', (e) => e.target === `127.0.0.1:${bPort}`);

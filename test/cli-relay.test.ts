@@ -3,40 +3,15 @@
 // metrics endpoint; SIGTERM letting open connections finish before exit 0.
 import { describe, expect, it } from 'vitest';
 import * as net from 'node:net';
-import * as http from 'node:http';
 import { once } from 'node:events';
 import { closeServer, pattern, sha256 } from './helpers/impls';
-import { startRelayBin } from './helpers/cli';
+import { echoThrough, get, startRelayBin } from './helpers/cli';
 
 async function echoTarget(): Promise<net.Server> {
   const s = net.createServer({ allowHalfOpen: true }, (c) => c.pipe(c));
   s.listen(0, '127.0.0.1');
   await once(s, 'listening');
   return s;
-}
-
-function echoThrough(port: number, data: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    const chunks: Buffer[] = [];
-    c.on('data', (d: Buffer) => chunks.push(d));
-    c.on('end', () => {
-      resolve(Buffer.concat(chunks));
-      c.destroy();
-    });
-    c.on('error', reject);
-    c.end(data);
-  });
-}
-
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
 }
 
 describe('overlapped relay', () => {

@@ -8,11 +8,7 @@ import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import type { Socket } from 'node:net';
 import { closeServer, impls, listen, overlapped } from './helpers/impls';
-
-async function settle(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-}
+import { settle } from './helpers/settle';
 
 describe.each(impls)('%s: close with operations in flight', (_name, net) => {
   it('destroy() during a send blocked on a non-reading peer still emits close', async () => {

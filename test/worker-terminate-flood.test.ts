@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as nodeNet from 'node:net';
 import { Worker } from 'node:worker_threads';
+import { settle } from './helpers/settle';
 
 function socketFds(): number {
   return fs.readdirSync('/proc/self/fd').filter((f) => {
@@ -47,7 +48,7 @@ describe.runIf(process.platform === 'linux')('overlapped: worker terminated unde
       for (const c of clients) c.destroy();
     }
     // The descriptors go as the last closes complete: wait for that (10 s at most), then check.
-    for (const end = Date.now() + 10_000; socketFds() !== before && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    await settle(() => socketFds() === before, 10_000, 20);
     expect(socketFds()).toBe(before);
   }, 120_000);
 });

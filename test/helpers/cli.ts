@@ -1,6 +1,8 @@
 // Runs `overlapped relay` as a user would (the package's bin, built in dist/), with --json
 // logs, and reads what it says: the port it listens on, its events, its exit.
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import { join } from 'node:path';
 
 export const BIN = join(__dirname, '..', '..', 'dist', 'cjs', 'cli', 'main.js');
@@ -77,4 +79,32 @@ export async function startRelayBin(args: string[]): Promise<RelayProcess> {
       return exited;
     },
   };
+}
+
+/** Sends data through a relay, half-closes, and resolves with what came back before the end. */
+export function echoThrough(port: number, data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    c.on('data', (d: Buffer) => chunks.push(d));
+    c.on('end', () => {
+      resolve(Buffer.concat(chunks));
+      c.destroy();
+    });
+    c.on('error', reject);
+    c.end(data);
+  });
+}
+
+/** The body of a GET (the relay's /metrics). */
+export function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
 }

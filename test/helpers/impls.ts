@@ -4,7 +4,8 @@
 import { createRequire } from 'node:module';
 import * as nodeNet from 'node:net';
 import { once } from 'node:events';
-import { createHash } from 'node:crypto';
+
+export { pattern, sha256 } from './bytes';
 
 // __filename rather than import.meta.url: the same file is bundled to CommonJS for the
 // Windows run (scripts/test-windows.mjs).
@@ -34,12 +35,6 @@ export async function closeServer(server: nodeNet.Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-export function sha256(buf: Buffer | Buffer[]): string {
-  const h = createHash('sha256');
-  for (const b of Array.isArray(buf) ? buf : [buf]) h.update(b);
-  return h.digest('hex');
-}
-
 /** Collects everything a socket receives until 'end'. */
 export function readAll(socket: nodeNet.Socket): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -48,17 +43,4 @@ export function readAll(socket: nodeNet.Socket): Promise<Buffer> {
     socket.on('end', () => resolve(Buffer.concat(chunks)));
     socket.on('error', reject);
   });
-}
-
-/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
-export function pattern(length: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(length);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
 }

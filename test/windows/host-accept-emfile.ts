@@ -15,32 +15,22 @@
 // had room for and no accept failed (a CI run at nofile=320 saw none): whether the
 // shortage happened was the race's to decide, not the test's.
 import { strict as assert } from 'node:assert';
-import * as net from 'node:net';
 import { ask, waitForJsonLine, type HostCase, type Wine } from './host-tools';
 
 /**
  * `count` peers connect and stay silent until all are connected and `holdMs` more have
- * passed; then each sends its message and resolves with the whole answer.
+ * passed; then each sends its message and resolves with the whole answer. A peer that fails
+ * to connect rejects at once.
  */
-async function connectHoldAsk(port: number, count: number, holdMs: number): Promise<string[]> {
-  const peers = Array.from({ length: count }, () => net.connect(port, '127.0.0.1'));
-  const answers = peers.map(
-    (c) =>
-      new Promise<string>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        c.on('data', (d: Buffer) => chunks.push(d));
-        c.on('end', () => {
-          c.end();
-          resolve(Buffer.concat(chunks).toString());
-        });
-        c.on('error', reject);
-      }),
-  );
-  // A peer that fails to connect rejects its answer, which the caller sees.
-  await Promise.all(peers.map((c) => new Promise<void>((resolve) => (c.connecting ? c.once('connect', () => resolve()).once('error', () => resolve()) : resolve()))));
-  await new Promise((r) => setTimeout(r, holdMs));
-  peers.forEach((c, i) => c.write(`hello ${i}`));
-  return Promise.all(answers);
+function connectHoldAsk(port: number, count: number, holdMs: number): Promise<string[]> {
+  let connected = 0;
+  let allConnected!: () => void;
+  const go = new Promise<void>((r) => (allConnected = r)).then(() => new Promise((r) => setTimeout(r, holdMs)));
+  const onConnect = () => {
+    if (++connected === count) allConnected();
+    return go;
+  };
+  return Promise.all(Array.from({ length: count }, (_, i) => ask(port, `hello ${i}`, onConnect)));
 }
 
 export const title = 'overlapped (IOCP): accept under EMFILE';

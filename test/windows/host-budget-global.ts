@@ -6,6 +6,7 @@
 // while a well-behaved client keeps being served, and every byte arrives in the end.
 import { strict as assert } from 'node:assert';
 import { flood, pingPong } from '../helpers/flood';
+import { settle } from '../helpers/settle';
 import { startNaiveEcho, type HostCase, type Wine } from './host-tools';
 
 export const title = 'overlapped (IOCP): global write budget';
@@ -46,10 +47,10 @@ export const cases: HostCase[] = [
         await good.stop();
         // The last closes and completions may still be on their way: wait for them (10 s).
         let after = await stats();
-        for (const end = Date.now() + 10_000; (after.queuedBytes !== 0 || after.socketsPausedForBudget !== 0) && Date.now() < end; ) {
-          await new Promise((r) => setTimeout(r, 100));
+        await settle(async () => {
           after = await stats();
-        }
+          return after.queuedBytes === 0 && after.socketsPausedForBudget === 0;
+        }, 10_000, 100);
         assert.equal(after.queuedBytes, 0);
         assert.equal(after.socketsPausedForBudget, 0);
         assert.equal(await quit(), 'bye');

@@ -15,6 +15,7 @@
 import { strict as assert } from 'node:assert';
 import * as nodeNet from 'node:net';
 import { echoEachOnce, flood, openIdle, pingPong } from '../helpers/flood';
+import { settle } from '../helpers/settle';
 import { startNaiveEcho, type HostCase, type Wine } from './host-tools';
 
 export const title = 'overlapped (IOCP): naive echo under non-reading clients';
@@ -34,10 +35,10 @@ export const cases: HostCase[] = [
         // AcceptEx posted at a time, slow under Wine): wait until it has, up to 20 s, rather
         // than a fixed 500 ms (994 of 1000 had been accepted then in one CI run).
         let quiet = await stats();
-        for (const deadline = Date.now() + 20_000; quiet.socketsOpen < IDLE && Date.now() < deadline; ) {
-          await new Promise((r) => setTimeout(r, 100));
+        await settle(async () => {
           quiet = await stats();
-        }
+          return quiet.socketsOpen >= IDLE;
+        }, 20_000, 100);
         assert.ok(quiet.socketsOpen >= IDLE, `all idle connections accepted (${quiet.socketsOpen})`);
         assert.equal(quiet.bytesInFlight, 0, 'idle sockets lock no bytes for sending');
         assert.equal(quiet.buffersInUse, 0, 'idle sockets hold no receive buffer');
@@ -76,10 +77,10 @@ export const cases: HostCase[] = [
         assert.equal(good.bad(), 0);
         // The last closes and completions may still be on their way: wait for them (10 s).
         let after = await stats();
-        for (const end = Date.now() + 10_000; (after.queuedBytes !== 0 || after.bytesInFlight !== 0 || after.buffersInUse !== 0) && Date.now() < end; ) {
-          await new Promise((r) => setTimeout(r, 100));
+        await settle(async () => {
           after = await stats();
-        }
+          return after.queuedBytes === 0 && after.bytesInFlight === 0 && after.buffersInUse === 0;
+        }, 10_000, 100);
         assert.equal(after.queuedBytes, 0);
         assert.equal(after.bytesInFlight, 0);
         assert.equal(after.buffersInUse, 0);

@@ -7,25 +7,14 @@
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import * as http from 'node:http';
 import * as net from 'node:net';
-import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import type { HostCase, Wine } from './host-tools';
+import { pattern, sha256 } from '../helpers/bytes';
+import { echoThrough, get } from '../helpers/cli';
+import { settle } from '../helpers/settle';
+import { jsonLines, type HostCase, type Wine } from './host-tools';
 
 export const title = 'overlapped (IOCP): the relay command';
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-function pattern(size: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
 
 /**
  * A Linux echo target that keeps half-open connections (the relay carries each FIN on), and
@@ -43,33 +32,6 @@ async function echoTarget(peers = new Map<string, number>()): Promise<net.Server
 }
 
 const portOf = (s: net.Server) => (s.address() as net.AddressInfo).port;
-
-/** Sends data through the relay, half-closes, and resolves with what came back before the end. */
-function echoThrough(port: number, data: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    const chunks: Buffer[] = [];
-    c.on('data', (d: Buffer) => chunks.push(d));
-    c.on('end', () => {
-      resolve(Buffer.concat(chunks));
-      c.destroy();
-    });
-    c.on('error', reject);
-    c.end(data);
-  });
-}
-
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
 
 /** A port that was free a moment ago (for --metrics, which takes an address, not port 0). */
 async function freePort(): Promise<number> {
@@ -100,29 +62,15 @@ class WineRelay {
   }
 
   events(): Array<Record<string, unknown>> {
-    const out: Array<Record<string, unknown>> = [];
-    for (const line of this.text().split('\n')) {
-      try {
-        const v = JSON.parse(line);
-        if (v !== null && typeof v === 'object') out.push(v);
-      } catch {
-        // a line that is not (yet) whole JSON
-      }
-    }
-    return out;
+    return jsonLines(this.log);
   }
 
   /** The first event named so (and matching where), waiting up to ms for it. */
   async next(event: string, where: (e: Record<string, unknown>) => boolean = () => true, ms = 60_000): Promise<Record<string, unknown>> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const found = this.events().find((e) => e.event === event && where(e));
-      if (found) return found;
-      if (this.child.exitCode !== null || Date.now() > end) {
-        throw new Error(`no '${event}' from the relay (${this.child.exitCode === null ? 'timed out' : `exited ${this.child.exitCode}`}):\n${this.text()}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let found: Record<string, unknown> | undefined;
+    await settle(() => (found = this.events().find((e) => e.event === event && where(e))) !== undefined || this.child.exitCode !== null, ms, 100);
+    if (found) return found;
+    throw new Error(`no '${event}' from the relay (${this.child.exitCode === null ? 'timed out' : `exited ${this.child.exitCode}`}):\n${this.text()}`);
   }
 
   async port(): Promise<number> {
@@ -207,11 +155,7 @@ export const cases: HostCase[] = [
         try {
           const d = pattern(50_000, 9);
           let ok = false;
-          for (let i = 0; i < 100 && !ok; i++) {
-            const r = await echoThrough(port, d).catch(() => Buffer.alloc(0));
-            ok = r.equals(d);
-            if (!ok) await new Promise((res) => setTimeout(res, 200));
-          }
+          await settle(async () => (ok = (await echoThrough(port, d).catch(() => Buffer.alloc(0))).equals(d)), 20_000, 200);
           assert.ok(ok, `relayed again once the target was back:\n${relay.text()}`);
         } finally {
           back.close();

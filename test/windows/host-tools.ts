@@ -55,18 +55,25 @@ export async function startNaiveEcho(wine: Wine, name: string, args = '') {
 export async function waitForJsonLine(file: string, child: ChildProcess, ms: number): Promise<Record<string, any> | undefined> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (existsSync(file)) {
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
-        try {
-          const v = JSON.parse(line);
-          if (v !== null && typeof v === 'object') return v;
-        } catch {
-          // not (yet) a whole JSON line
-        }
-      }
-    }
+    const [first] = jsonLines(file);
+    if (first) return first;
     if (child.exitCode !== null) return undefined;
     await new Promise((r) => setTimeout(r, 100));
   }
   return undefined;
+}
+
+/** The lines of `file` so far that parse as JSON objects (none while it does not exist). */
+export function jsonLines(file: string): Array<Record<string, any>> {
+  const out: Array<Record<string, any>> = [];
+  if (!existsSync(file)) return out;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    try {
+      const v = JSON.parse(line);
+      if (v !== null && typeof v === 'object') out.push(v);
+    } catch {
+      // not (yet) a whole JSON line
+    }
+  }
+  return out;
 }
