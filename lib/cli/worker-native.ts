@@ -21,6 +21,7 @@ const UP_DONE = 1; // client to target: the client's FIN forwarded, all it sent 
 const DOWN_DONE = 2; // target to client, the same
 const CLOSING = 4; // both handles are being closed; the connection is counted as finished
 const CONNECTED = 8; // the outbound connect succeeded
+const BOTH_DONE = UP_DONE | DOWN_DONE;
 
 // A handle whose events no longer matter (a failed attempt, a connection refused while
 // draining): its kClose comes here.
@@ -89,7 +90,7 @@ class Pair implements HandleOwner {
     let up = this.bytesUp;
     let down = this.bytesDown;
     // A direction's link is gone once it ended (its bytes are in bytesUp/bytesDown).
-    if (this.bits & CONNECTED && (this.bits & (UP_DONE | DOWN_DONE)) !== (UP_DONE | DOWN_DONE)) {
+    if (this.bits & CONNECTED && (this.bits & BOTH_DONE) !== BOTH_DONE) {
       const a = native.forwarded(this.id);
       if (a > 0) up += a;
       const b = native.forwarded((this.up as Attempt).id);
@@ -277,7 +278,7 @@ class NativeWorker {
       return;
     }
     pair.bits |= fromClient ? UP_DONE : DOWN_DONE;
-    if ((pair.bits & (UP_DONE | DOWN_DONE)) !== (UP_DONE | DOWN_DONE)) {
+    if ((pair.bits & BOTH_DONE) !== BOTH_DONE) {
       // Half-close carried on: the other side gets its FIN after everything before it
       // (a link ends once what it forwarded is sent).
       native.shutdown(fromClient ? (pair.up as Attempt).id : pair.id);
