@@ -150,12 +150,19 @@ async function trial(scenario, server) {
     const gen = spawn(lcmd, largv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let cpu0;
     let cpu1;
+    let load0;
+    let load1;
+    let wall0;
+    let wall1;
+    const loadSeconds = () => cpuSeconds(gen.pid) + (target ? cpuSeconds(target.pid) : 0);
     const held = new Map(); // connections held -> the server's memory then
     let result;
     for await (const line of readline.createInterface({ input: gen.stdout })) {
       const v = JSON.parse(line);
-      if (v.phase === 'measure') cpu0 = cpuSeconds(srv.pid);
-      else if (v.phase === 'end') cpu1 = cpuSeconds(srv.pid);
+      // The load side (the load generator, and a relay's target beside it on CPU 0) is read
+      // too: where it is busy all the time, it is what limits the rate, not the server.
+      if (v.phase === 'measure') [cpu0, load0, wall0] = [cpuSeconds(srv.pid), loadSeconds(), performance.now()];
+      else if (v.phase === 'end') [cpu1, load1, wall1] = [cpuSeconds(srv.pid), loadSeconds(), performance.now()];
       // A second after the last connect, so that the server has accepted every one.
       else if (v.held) {
         setTimeout(() => held.set(v.held, memory(srv.pid)), 1000);
@@ -175,7 +182,11 @@ async function trial(scenario, server) {
       out.kbPerConnMarginal = (held.get(conns).rss - held.get(first).rss) / 1024 / (conns - first);
       out.kbPerConnSettled = (held.get('settled').rss - base.rss) / 1024 / conns;
     }
-    else out.cpuPerMsgUs = ((cpu1 - cpu0) * 1e6) / result.messages;
+    else {
+      out.cpuPerMsgUs = ((cpu1 - cpu0) * 1e6) / result.messages;
+      out.serverBusy = ((cpu1 - cpu0) * 1000) / (wall1 - wall0);
+      out.loadBusy = ((load1 - load0) * 1000) / (wall1 - wall0);
+    }
     return out;
   } finally {
     srv.kill('SIGKILL');
@@ -282,7 +293,7 @@ for (const scenario of scenarios) {
     for (const server of SERVERS) {
       const r = await trial(scenario, server);
       trials.get(server.name).push(r);
-      const figure = scenario.mode === 'idle' ? `${r.kbPerConn.toFixed(2)} KB/conn (${r.kbPerConnSettled.toFixed(2)} settled, ${r.kbPerConnMarginal.toFixed(2)} from ${scenario.params.first})` : `${r.msgs_per_s} msg/s, ${r.cpuPerMsgUs.toFixed(2)} us CPU/msg, p99 ${r.p99_us} us`;
+      const figure = scenario.mode === 'idle' ? `${r.kbPerConn.toFixed(2)} KB/conn (${r.kbPerConnSettled.toFixed(2)} settled, ${r.kbPerConnMarginal.toFixed(2)} from ${scenario.params.first})` : `${r.msgs_per_s} msg/s, ${r.cpuPerMsgUs.toFixed(2)} us CPU/msg, p99 ${r.p99_us} us, busy: server ${r.serverBusy.toFixed(2)}, load ${r.loadBusy.toFixed(2)}`;
       console.log(`  ${scenario.name} run ${run}/${RUNS} ${server.name}: ${figure}`);
     }
   }
@@ -300,6 +311,8 @@ for (const scenario of scenarios) {
       mbPerS: med(server.name, 'mb_per_s'),
       p50: med(server.name, 'p50_us'),
       p99: med(server.name, 'p99_us'),
+      serverBusy: med(server.name, 'serverBusy'),
+      loadBusy: med(server.name, 'loadBusy'),
       value: med(server.name, key),
       peakRss: med(server.name, 'peakRss'),
       vsNode: med(server.name, key) / med(reference, key),
@@ -317,13 +330,16 @@ md += `Linux ${kernel}, ${cpuModel}, ${os.cpus().length} CPUs, ${Math.round(os.t
 md += `${RUNS} interleaved run(s) of ${SECONDS} s (after 1 s of warm-up) per server and scenario, medians; load generator on CPU 0, server on CPU 1.`;
 if (groups.some((g) => g.name === 'relay')) md += ` \`overlapped relay\` ran on the ${relayBackend} backend.`;
 md += '\n\n';
-md += '| scenario | server | msg/s | MB/s | p50 us | p99 us | server CPU us/msg (idle: KB/conn) | peak RSS MiB | / node:net | / C |\n';
-md += '|---|---|---|---|---|---|---|---|---|---|\n';
+md += '| scenario | server | msg/s | MB/s | p50 us | p99 us | server CPU us/msg (idle: KB/conn) | server busy | load busy | peak RSS MiB | / node:net | / C |\n';
+md += '|---|---|---|---|---|---|---|---|---|---|---|---|\n';
 for (const r of rows) {
   // Idle's traffic is one 16-byte echo per connection at the end: its rates say nothing.
-  const traffic = /(^|-)idle/.test(r.name) ? '- | - | - | -' : `${Math.round(r.msgsPerS)} | ${fmt(r.mbPerS)} | ${r.p50} | ${r.p99}`;
-  md += `| ${r.scenario} | ${r.server} | ${traffic} | ${fmt(r.value)} | ${fmt(r.peakRss / 2 ** 20, 0)} | ${fmt(r.vsNode)} | ${fmt(r.vsC)} |\n`;
+  const idle = /(^|-)idle/.test(r.name);
+  const traffic = idle ? '- | - | - | -' : `${Math.round(r.msgsPerS)} | ${fmt(r.mbPerS)} | ${r.p50} | ${r.p99}`;
+  const busy = idle ? '- | -' : `${fmt(r.serverBusy)} | ${fmt(r.loadBusy)}`;
+  md += `| ${r.scenario} | ${r.server} | ${traffic} | ${fmt(r.value)} | ${busy} | ${fmt(r.peakRss / 2 ** 20, 0)} | ${fmt(r.vsNode)} | ${fmt(r.vsC)} |\n`;
 }
+md += '\n"server busy" and "load busy": the share of one CPU that the server, and the load side on CPU 0 (the load generator, with a relay\'s target), used in the measured window. Where the load side is near 1.00 it limits the rate, and the server, with time to spare, reads each socket sooner and so with fewer messages waiting: its CPU per message then says how much it lets messages pile up as well as what it costs.\n';
 md += '\nServer CPU time is read from /proc in 1/100 s ticks: where a server handles few messages in the window (bulk on overlapped), its per-message figure is coarse.\n';
 const resultsDir = join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });
