@@ -75,6 +75,8 @@ export interface NativeStats {
   relayBytesQueued: number;
   relayBytesQueuedPeak: number;
   relayBytesForwarded: number;
+  relayReads: number;
+  relaySends: number;
 }
 
 /** Event kinds; the numbers are native/core/backend.h's EventKind. */

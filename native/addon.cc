@@ -580,6 +580,8 @@ Napi::Value GetStats(const Napi::CallbackInfo& info) {
   num("relayBytesQueued", static_cast<double>(st.relay.bytes_queued));
   num("relayBytesQueuedPeak", static_cast<double>(st.relay.bytes_queued_peak));
   num("relayBytesForwarded", static_cast<double>(st.relay.bytes_forwarded));
+  num("relayReads", static_cast<double>(st.relay.reads));
+  num("relaySends", static_cast<double>(st.relay.sends));
   return o;
 }
 

@@ -56,6 +56,18 @@ describe('overlapped relay', () => {
       expect(text).toContain('overlapped_relay_bytes_total{direction="down"} 120000');
       expect(text).toContain('overlapped_relay_closed_total{how="ok"} 2');
       expect(text).toMatch(/overlapped_relay_target_up\{target="127\.0\.0\.1:\d+"\} 1/);
+      // The reads and sends that moved the bytes: none on the node backend, whose relay()
+      // moves bytes through JS; elsewhere at least one send per direction and connection,
+      // and reads of at most 64 KiB each.
+      const count = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+      const reads = count('overlapped_relay_reads_total');
+      const sends = count('overlapped_relay_sends_total');
+      if ((await relay.next('listening')).backend === 'node') {
+        expect([reads, sends]).toEqual([0, 0]);
+      } else {
+        expect(reads).toBeGreaterThanOrEqual(Math.ceil(240_000 / 65536));
+        expect(sends).toBeGreaterThanOrEqual(4);
+      }
     } finally {
       expect(await relay.stop()).toBe(0);
       await closeServer(target);

@@ -20,6 +20,8 @@ export interface Figures {
   poolBuffers: number;
   poolBuffersInUse: number;
   relayBytesQueued: number;
+  relayReads: number; // reads and sends that moved relayed bytes (0 on the node backend)
+  relaySends: number;
   budgetQueued: number;
   writeBudget: number;
 }

@@ -50,6 +50,8 @@ function sum(all: Figures[]): Figures {
     poolBuffers: 0,
     poolBuffersInUse: 0,
     relayBytesQueued: 0,
+    relayReads: 0,
+    relaySends: 0,
     budgetQueued: 0,
     writeBudget: 0,
   };
@@ -67,6 +69,8 @@ function sum(all: Figures[]): Figures {
     out.poolBuffers += f.poolBuffers;
     out.poolBuffersInUse += f.poolBuffersInUse;
     out.relayBytesQueued += f.relayBytesQueued;
+    out.relayReads += f.relayReads;
+    out.relaySends += f.relaySends;
     out.budgetQueued += f.budgetQueued;
     out.writeBudget += f.writeBudget;
   }
@@ -123,6 +127,9 @@ export function metricsText(f: Figures): string {
   metric('overlapped_pool_buffers', 'gauge', 'Receive pool buffers.', [['', f.poolBuffers]]);
   metric('overlapped_pool_buffers_in_use', 'gauge', 'Receive pool buffers holding bytes.', [['', f.poolBuffersInUse]]);
   metric('overlapped_relay_bytes_queued', 'gauge', 'Bytes waiting for slow destinations.', [['', f.relayBytesQueued]]);
+  // Bytes over reads is how much each receive carried: the relay's batching, most of its cost.
+  metric('overlapped_relay_reads_total', 'counter', 'Reads whose bytes were relayed (0 on the node backend).', [['', f.relayReads]]);
+  metric('overlapped_relay_sends_total', 'counter', 'Sends of relayed bytes (0 on the node backend).', [['', f.relaySends]]);
   metric('overlapped_write_budget_bytes_queued', 'gauge', 'Bytes in userland write queues.', [['', f.budgetQueued]]);
   metric('overlapped_write_budget_bytes', 'gauge', 'The write budget.', [['', f.writeBudget]]);
   return `${lines.join('\n')}\n`;
@@ -150,6 +157,8 @@ export async function startWorker(config: RelayConfig, log: Log, reusePort: bool
         poolBuffers: s.poolBuffers,
         poolBuffersInUse: s.buffersInUse,
         relayBytesQueued: s.relayBytesQueued,
+        relayReads: s.relayReads,
+        relaySends: s.relaySends,
         budgetQueued: s.queuedBytes,
         writeBudget: s.writeBudget,
       };

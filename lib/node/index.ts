@@ -34,6 +34,8 @@ export function counters(): NativeStats & { acceptPausesAtMaxConnections: number
     relayBytesQueued: 0,
     relayBytesQueuedPeak: 0,
     relayBytesForwarded: 0,
+    relayReads: 0,
+    relaySends: 0,
     acceptPausesAtMaxConnections: 0,
   };
 }

@@ -124,6 +124,11 @@ struct Stats {
     uint64_t bytes_queued = 0;       // forwarded bytes (and JS writes behind them) not yet sent
     uint64_t bytes_queued_peak = 0;
     uint64_t bytes_forwarded = 0;    // since start
+    // Reads whose bytes went to a link, and sends of forwarded bytes, since start: with
+    // bytes_forwarded they say how many bytes each system call moved (how well a relay
+    // batches), which is most of what relaying costs.
+    uint64_t reads = 0;
+    uint64_t sends = 0;
   } relay;
 };
 

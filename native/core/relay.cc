@@ -195,6 +195,7 @@ void Relay::Added(Route* l, size_t len) {
   o->queued += len;
   l->bytes += len;
   bytes_forwarded_ += len;
+  ++reads_;
   bytes_queued_ += len;
   if (bytes_queued_ > bytes_queued_peak_) bytes_queued_peak_ = bytes_queued_;
   MarkDirty(o);
@@ -364,6 +365,7 @@ void Relay::Service(Out* o) {
       off = 0;
     }
     int r = inner_->Write(o->id, slices_.data(), slices_.size());
+    ++sends_;
     if (r == 1) {
       Consume(o, total);
     } else if (r == 0) {
@@ -471,6 +473,8 @@ void Relay::GetStats(Stats* out) const {
   out->relay.bytes_queued = bytes_queued_;
   out->relay.bytes_queued_peak = bytes_queued_peak_;
   out->relay.bytes_forwarded = bytes_forwarded_;
+  out->relay.reads = reads_;
+  out->relay.sends = sends_;
 }
 
 void Relay::Teardown(void (*done)(void* arg), void* arg) { inner_->Teardown(done, arg); }

@@ -220,6 +220,7 @@ class Relay final : public Backend, public EventSink {
   bool room_used_ = false;
   std::vector<Slice> slices_;
   uint64_t bytes_queued_ = 0, bytes_queued_peak_ = 0, bytes_forwarded_ = 0;
+  uint64_t reads_ = 0, sends_ = 0;  // Stats::Relay
 };
 
 }  // namespace ov
