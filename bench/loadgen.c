@@ -341,15 +341,15 @@ static void establish(int from, int to) {
   }
 }
 
+/* SIGUSR1 ends the hold early: the handler does nothing, but the signal interrupts the
+ * sleep (the runner sends it once it has read the server's memory). */
+static void on_usr1(int sig) { (void)sig; }
+
 /* Idle: hold CONNS connections for SECONDS; then one echo on each proves they are served.
  * With first=N, N connections are opened first and held for 2 s before the rest, and
  * {"held":N} is printed for them too: the runner samples the server at both points, so that
  * the cost of one more connection is told apart from what the first connections cost once
  * (the server's code paged in, its compiled code, its heap's first growth). */
-/* SIGUSR1 ends the hold early: the handler does nothing, but the signal interrupts the
- * sleep (the runner sends it once it has read the server's memory). */
-static void on_usr1(int sig) { (void)sig; }
-
 static void run_idle(void) {
   struct sigaction sa = {0};
   sa.sa_handler = on_usr1;
